@@ -1,0 +1,59 @@
+"""One error root for everything a user can cause or fix.
+
+The CLI and the daemon catch :class:`FeedhubError` and print ``str(e)`` as one
+line; anything else is a bug and keeps its traceback.  Subclasses also derive
+from the matching builtin so callers that only know Python's exceptions still
+catch them.
+"""
+
+from __future__ import annotations
+
+
+class FeedhubError(Exception):
+    """Root of feedhub's own errors; ``str(e)`` is one readable line."""
+
+
+class ConfigError(FeedhubError, ValueError):
+    """The config file is missing, unreadable or has a bad key.
+
+    ``str(e)`` reads ``config.toml: feeds[2].limit: must be a positive integer, got "ten"``.
+    """
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        #: The config file (as given by the user).
+        self.source = source
+        #: Dotted key path, e.g. ``feeds[2].limit``; empty for file-level problems.
+        self.key = key
+        #: What is wrong, in words.
+        self.problem = problem
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {problem}")
+
+
+class ArticleError(FeedhubError, ValueError):
+    """One article breaks the import contract."""
+
+    def __init__(self, article_id: str | None, field: str, reason: str) -> None:
+        #: The article's id when it could be read, else None.
+        self.article_id = article_id
+        #: The offending field (``images[0].url`` for nested ones).
+        self.field = field
+        #: What is wrong, in words.
+        self.reason = reason
+        who = f"id={article_id}: " if article_id else ""
+        super().__init__(f"{who}{field}: {reason}")
+
+
+class InputError(FeedhubError, OSError):
+    """An input file cannot be read or is not JSON at all."""
+
+
+class StoreError(FeedhubError):
+    """The store is missing, locked, corrupt or unreachable.
+
+    The driver's exception is kept as ``__cause__``.
+    """
+
+
+class ValidationError(FeedhubError):
+    """A document failed the publishing gate (see :mod:`feedhub.validate`)."""

@@ -1,0 +1,48 @@
+"""Shared fixtures: article builders, the seed sample and the official-schema oracles."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from feedhub.model import Article, Author, Image, RelatedLink
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEED_PATH = SHARED / "samples" / "genpi-seed.ndjson"
+SCHEMAS = SHARED / "schemas"
+JAKARTA = timezone(timedelta(hours=7))
+
+
+def seed_record() -> dict:
+    """The raw JSON of the real GenPI article."""
+    return json.loads(SEED_PATH.read_text(encoding="utf-8").splitlines()[0])
+
+
+def make_article(n: int = 1, **overrides) -> Article:
+    """A valid published article; ``n`` varies id, URL, title and time (n hours after a fixed base)."""
+    base = datetime(2024, 6, 19, 8, 0, tzinfo=JAKARTA)
+    fields = dict(
+        id=f"art-{n}",
+        url=f"https://genpi.example/berita/artikel-{n}",
+        title=f"Artikel nomor {n}",
+        published=base + timedelta(hours=n),
+        summary=f"Ringkasan artikel {n}.",
+        content_html=f"<p>Isi artikel {n}.</p>",
+        authors=(Author(name="Redaksi GenPI"),),
+        section="nasional",
+        tags=("berita",),
+        language="id",
+        images=(Image(url=f"https://genpi.example/img/{n}.jpg", caption=f"Keterangan {n}", credit="GenPI/Foto", type="image/jpeg", width=800, height=450),),
+        related=(RelatedLink(url=f"https://genpi.example/berita/terkait-{n}", title=f"Terkait {n}"),),
+    )
+    fields.update(overrides)
+    return Article(**fields)
+
+
+@pytest.fixture
+def seed() -> dict:
+    return seed_record()
