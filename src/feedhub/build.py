@@ -1,0 +1,182 @@
+"""One build: store → renderers → validation gate → atomic publish → status record.
+
+This is the only module that knows the whole chain; the CLI and the daemon
+call :func:`run_once` and print its report.  A document that fails
+validation is never written: the last good file stays and the report says
+which rule failed where.  The other outputs are still published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import publish
+from .config import Config
+from .document import Document
+from .render import atom, news_sitemap, rss, sitemaps
+from .status import OutputStatus, load_status, save_status
+from .store import Store
+from .validate import validate
+
+#: Output groups the scheduler runs on their own timers; one key used in config and logs.
+GROUPS = ("feeds", "news_sitemap", "sitemaps")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputResult:
+    path: str
+    kind: str
+    #: ``written``, ``unchanged``, ``rejected`` or ``removed`` (a shard no longer needed).
+    outcome: str
+    items: int
+    bytes: int
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class BuildReport:
+    now: datetime
+    groups: tuple[str, ...]
+    results: list[OutputResult] = field(default_factory=list)
+    seconds: float = 0.0
+    #: When the news sitemap next changes with no new article (the oldest one ages out).
+    news_expiry: datetime | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("rejected") == 0
+
+    def summary(self) -> str:
+        parts = [f"{self.count(o)} {o}" for o in ("written", "unchanged", "rejected")]
+        if self.count("removed"):
+            parts.append(f"{self.count('removed')} removed")
+        return f"built {', '.join(self.groups)}: {', '.join(parts)} in {self.seconds:.2f} s"
+
+
+def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] = GROUPS) -> BuildReport:
+    """Build *groups* as of *now* and publish every document that validates."""
+    started = time.perf_counter()
+    groups = tuple(g for g in GROUPS if g in set(groups))
+    report = BuildReport(now=now, groups=groups)
+    out = config.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    publish.clean_temp_files(out)
+    status = load_status(out)
+    built_at = now.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+    def gate(doc: Document) -> OutputResult:
+        problems = validate(
+            doc.data,
+            doc.kind,
+            now=now,
+            news_window_hours=config.news_sitemap.window_hours,
+            news_max_urls=config.news_sitemap.max_urls,
+            max_urls=config.sitemap.max_urls,
+            max_bytes=config.sitemap.max_bytes,
+            site_url=config.site.url,
+        )
+        errors = tuple(str(p) for p in problems if p.severity == "error")
+        warnings = doc.warnings + tuple(str(p) for p in problems if p.severity != "error")
+        prev = status.get(doc.path)
+        if errors:
+            result = OutputResult(doc.path, doc.kind, "rejected", doc.items, len(doc.data), errors, warnings)
+            if prev is not None:
+                status[doc.path] = replace(prev, built_at=built_at, validation="failed", problems=errors)
+            else:
+                status[doc.path] = OutputStatus(doc.path, doc.kind, 0, 0, "", None, built_at, "failed", errors)
+        else:
+            written = publish.write_if_changed(out / doc.path, doc.data)
+            outcome = "written" if written else "unchanged"
+            result = OutputResult(doc.path, doc.kind, outcome, doc.items, len(doc.data), (), warnings)
+            status[doc.path] = OutputStatus(
+                path=doc.path,
+                kind=doc.kind,
+                items=doc.items,
+                bytes=len(doc.data),
+                sha256=hashlib.sha256(doc.data).hexdigest(),
+                written_at=built_at if written or prev is None or not prev.written_at else prev.written_at,
+                built_at=built_at,
+                validation="ok",
+            )
+        report.results.append(result)
+        return result
+
+    try:
+        if "feeds" in groups:
+            for doc in _feed_documents(config, store, now):
+                gate(doc)
+        if "news_sitemap" in groups and config.news_sitemap.enabled:
+            docs, report.news_expiry = _news_documents(config, store, now)
+            _publish_set(docs, gate, out, config.news_sitemap.path, report, status)
+        if "sitemaps" in groups and config.sitemap.enabled:
+            _publish_set(_archive_documents(config, store), gate, out, config.sitemap.path, report, status)
+            gate(sitemaps.render_robots(_sitemap_urls(config)))
+    finally:
+        save_status(out, status)
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def _feed_documents(config: Config, store: Store, now: datetime) -> Iterator[Document]:
+    for feed in config.feeds:
+        articles = store.newest(feed.filter, feed.limit)
+        yield rss.render_rss(feed, articles, now)
+        yield atom.render_atom(feed, articles, now)
+
+
+def _news_documents(config: Config, store: Store, now: datetime) -> tuple[list[Document], datetime | None]:
+    cfg = config.news_sitemap
+    window = timedelta(hours=cfg.window_hours)
+    articles = store.published_between(now - window, now)
+    docs = news_sitemap.render_news_sitemap(cfg, config.site.url, config.base_url, articles, now)
+    return docs, news_sitemap.next_news_expiry(articles, cfg.window_hours, now)
+
+
+def _archive_documents(config: Config, store: Store) -> Iterator[Document]:
+    return sitemaps.render_archive(config.sitemap, config.site.url, config.base_url, store.iter_sitemap_rows())
+
+
+def _sitemap_urls(config: Config) -> list[str]:
+    urls = []
+    if config.sitemap.enabled:
+        urls.append(config.base_url + config.sitemap.path)
+    if config.news_sitemap.enabled:
+        urls.append(config.base_url + config.news_sitemap.path)
+    return urls
+
+
+def _publish_set(docs: Iterable[Document], gate, out: Path, index_path: str, report: BuildReport, status) -> None:
+    """Publish a set of numbered files plus their index, then drop numbered files it no longer lists.
+
+    Stale parts are removed only after the new index (or single file) was
+    published, so a reader following the previous index never hits a 404.
+    """
+    produced: set[str] = set()
+    index_ok = False
+    for doc in docs:
+        produced.add(doc.path)
+        result = gate(doc)
+        if doc.path == index_path:
+            index_ok = result.outcome != "rejected"
+    if not index_ok:
+        return
+    stem = Path(index_path).stem
+    part = re.compile(rf"^{re.escape(stem)}-\d+\.xml(\.gz)?$")
+    folder = out / Path(index_path).parent
+    if not folder.is_dir():
+        return
+    for p in sorted(folder.iterdir()):
+        rel = p.relative_to(out).as_posix()
+        if part.match(p.name) and rel not in produced and publish.remove(p):
+            status.pop(rel, None)
+            report.results.append(OutputResult(rel, "", "removed", 0, 0))

@@ -1,0 +1,54 @@
+"""One publisher per output directory.
+
+``fcntl.flock`` on ``<output dir>/.feedhub.lock``: the kernel drops the lock
+when the holder dies, so a crash never leaves a stale lock behind; the file
+keeps the holder's pid and role only so the refusal can name it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from .errors import FeedhubError
+
+LOCK_NAME = ".feedhub.lock"
+
+
+class LockedError(FeedhubError):
+    """Another feedhub process publishes to this output directory."""
+
+
+class OutputLock:
+    def __init__(self, output_dir: Path, role: str) -> None:
+        self.path = output_dir / LOCK_NAME
+        self.role = role
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise LockedError(f"{self.path.parent} is already being published by {holder}; stop it first") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{self.role} (pid {os.getpid()})\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -1,0 +1,113 @@
+"""Text and date helpers shared by the RSS and Atom renderers (no locale, no clock)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
+
+#: Longest plain-text excerpt made from an article body, in characters (before the "…").
+EXCERPT_CHARS = 300
+
+# RFC 822 names, fixed: strftime's %a/%b follow the process locale.
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Elements whose text is not prose, and elements that end a run of words.
+_SKIP = frozenset({"script", "style", "template", "noscript", "head", "title", "iframe", "object", "svg", "math"})
+_BREAK = frozenset(
+    {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
+     "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+     "td", "th", "tr", "ul"}
+)
+_SPACE = re.compile(r"\s+")
+
+
+def wire_time(dt: datetime) -> datetime:
+    """*dt* as written to a feed: whole-minute offsets are kept, anything else becomes UTC.
+
+    RFC 822 (``+0700``) and RFC 3339 (``+07:00``) offsets have no seconds; historic
+    zone offsets such as LMT ``+07:07:12`` would otherwise come out malformed.
+    """
+    off = dt.utcoffset()
+    if off is None:
+        raise ValueError(f"naive datetime {dt.isoformat()} reached a renderer (the import contract makes them aware)")
+    if off % timedelta(minutes=1):
+        return dt.astimezone(timezone.utc)
+    return dt
+
+
+def rfc822(dt: datetime) -> str:
+    """``Wed, 19 Jun 2024 20:30:00 +0700``: RFC 822 with a four-digit year, the article's own offset.
+
+    Written by hand so no ``locale.setlocale`` happens (feedgen's formatter swaps the
+    process-wide locale, see docs/feedgen.md).
+    """
+    dt = wire_time(dt)
+    minutes = int(dt.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
+    sign = "-" if minutes < 0 else "+"
+    hh, mm = divmod(abs(minutes), 60)
+    return (
+        f"{_DAYS[dt.weekday()]}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year:04d} "
+        f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} {sign}{hh:02d}{mm:02d}"
+    )
+
+
+def tag_uri(site_url: str, date: str, specific: str) -> str:
+    """``tag:genpi.example,2024:<specific>`` (RFC 4151) for the host of *site_url*."""
+    host = urlsplit(site_url).hostname
+    if not host:
+        raise ValueError(f"no host in {site_url!r}")
+    return f"tag:{host},{date}:{specific}"
+
+
+def pct(s: str) -> str:
+    """*s* percent-encoded (UTF-8) so that only URI-unreserved characters remain."""
+    return quote(s, safe="")
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag in _BREAK:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in _BREAK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BREAK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """The readable text of an HTML fragment, entities decoded, whitespace collapsed."""
+    p = _TextOnly()
+    p.feed(html)
+    p.close()
+    return _SPACE.sub(" ", "".join(p.parts)).strip()
+
+
+def excerpt(html: str, limit: int = EXCERPT_CHARS) -> str:
+    """A plain-text excerpt of *html*: at most *limit* characters, cut at a word, ``…`` added when cut."""
+    text = html_text(html)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > limit // 2 else text[:limit]
+    return cut.rstrip(" ,;:.-–—") + "…"

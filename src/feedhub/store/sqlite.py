@@ -1,0 +1,214 @@
+"""The embedded SQLite store.
+
+One row per article: the article's contract JSON in ``doc`` (so it comes back
+exactly as ingested) plus the columns the queries filter and sort on.  Nothing
+is ever hard-deleted: ``status = "deleted"`` is a tombstone with a fresh
+``seq``, so the change counter notices it and re-ingest stays idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from datetime import datetime, timezone
+from typing import Iterator, Sequence
+
+from ..errors import StoreError
+from ..model import Article, FeedFilter, SitemapRow, article_from_dict, article_to_dict
+from . import UpsertResult
+
+SCHEMA_VERSION = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_STREAM_BATCH = 2000
+
+_SCHEMA_V1 = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    section TEXT,
+    lang_key TEXT NOT NULL,          -- lower-cased BCP 47 tag, for RFC 4647 basic filtering
+    published_us INTEGER NOT NULL,   -- UTC microseconds since the epoch: exact ordering and windows
+    url TEXT NOT NULL,
+    lastmod TEXT NOT NULL,           -- W3C date-time of updated-else-published, ready for sitemaps
+    digest BLOB NOT NULL,            -- hash of doc: unchanged re-ingest writes nothing
+    seq INTEGER NOT NULL,            -- change counter value of the last write
+    doc TEXT NOT NULL                -- the article as import-contract JSON
+) WITHOUT ROWID;
+CREATE INDEX articles_by_seq ON articles (seq);
+CREATE INDEX articles_by_time ON articles (status, published_us DESC, id);
+CREATE INDEX articles_by_section ON articles (section, status, published_us DESC, id);
+CREATE INDEX articles_by_lang ON articles (lang_key, status, published_us DESC, id);
+CREATE TABLE article_tags (
+    tag TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    published_us INTEGER NOT NULL,
+    PRIMARY KEY (tag, article_id)
+) WITHOUT ROWID;
+CREATE INDEX article_tags_by_article ON article_tags (article_id);
+CREATE INDEX article_tags_by_time ON article_tags (tag, published_us DESC, article_id);
+"""
+
+#: Migrations from version N-1 to N; a later release appends here.
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+
+_UPSERT = """
+INSERT INTO articles (id, status, section, lang_key, published_us, url, lastmod, digest, seq, doc)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    status = excluded.status, section = excluded.section, lang_key = excluded.lang_key,
+    published_us = excluded.published_us, url = excluded.url, lastmod = excluded.lastmod,
+    digest = excluded.digest, seq = excluded.seq, doc = excluded.doc
+"""
+
+
+def _micros(dt: datetime) -> int:
+    d = dt - _EPOCH
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+class SQLiteStore:
+    def __init__(self, path: str, *, create: bool = False) -> None:
+        self.path = path
+        if path != ":memory:" and not os.path.exists(path) and not create:
+            raise StoreError(f"store {path}: no such file (run `feedhub ingest` first)")
+        try:
+            if create and path != ":memory:":
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            # isolation_level=None: we issue BEGIN ourselves so a batch is one transaction.
+            self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.Error as e:
+            raise StoreError(f"store {path}: {e}") from e
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"store {self.path}: schema version {version} is newer than this feedhub ({SCHEMA_VERSION}); upgrade feedhub")
+        if version == SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                for stmt in filter(str.strip, _MIGRATIONS[v].split(";")):
+                    self._db.execute(stmt)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"store {self.path}: {e}") from e
+
+    # -- ingest ---------------------------------------------------------------
+
+    def upsert(self, articles: Sequence[Article]) -> UpsertResult:
+        rows = []
+        for a in articles:
+            doc = json.dumps(article_to_dict(a), ensure_ascii=False, separators=(",", ":"))
+            rows.append((a, doc, hashlib.blake2b(doc.encode(), digest_size=16).digest()))
+        new = updated = unchanged = 0
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                existing: dict[str, bytes] = {}
+                ids = [a.id for a, _, _ in rows]
+                for i in range(0, len(ids), 500):
+                    chunk = ids[i : i + 500]
+                    q = f"SELECT id, digest FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+                    existing.update(db.execute(q, chunk).fetchall())
+                seq = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
+                writes, tag_rows, retag = [], [], []
+                for a, doc, digest in rows:
+                    old = existing.get(a.id)
+                    if old == digest:
+                        unchanged += 1
+                        continue
+                    if old is None:
+                        new += 1
+                    else:
+                        updated += 1
+                        retag.append((a.id,))
+                    existing[a.id] = digest  # a repeated id later in the batch compares against this version
+                    seq += 1
+                    pub = _micros(a.published)
+                    lastmod = a.modified.isoformat(timespec="seconds")
+                    writes.append((a.id, a.status, a.section, a.language.lower(), pub, a.url, lastmod, digest, seq, doc))
+                    tag_rows.extend((t, a.id, pub) for t in dict.fromkeys(a.tags))
+                if retag:
+                    db.executemany("DELETE FROM article_tags WHERE article_id = ?", retag)
+                db.executemany(_UPSERT, writes)
+                db.executemany("INSERT OR REPLACE INTO article_tags (tag, article_id, published_us) VALUES (?, ?, ?)", tag_rows)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise StoreError(f"store {self.path}: {e}") from e
+        return UpsertResult(new, updated, unchanged)
+
+    # -- reads ----------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        rows = self._query("SELECT doc FROM articles WHERE id = ?", (article_id,))
+        return article_from_dict(json.loads(rows[0][0])) if rows else None
+
+    def newest(self, flt: FeedFilter, limit: int) -> list[Article]:
+        where, params = ["a.status = 'published'"], []
+        table = "articles a"
+        if flt.tag is not None:
+            table = "article_tags t JOIN articles a ON a.id = t.article_id"
+            where.append("t.tag = ?")
+            params.append(flt.tag)
+        if flt.section is not None:
+            where.append("a.section = ?")
+            params.append(flt.section)
+        if flt.language is not None:
+            # RFC 4647 basic filtering: "zh" matches zh, zh-TW and zh-Hant-TW.
+            where.append("(a.lang_key = ? OR a.lang_key LIKE ? ESCAPE '\\')")
+            key = flt.language.lower()
+            params += [key, key.replace("_", "\\_").replace("%", "\\%") + "-%"]
+        sql = f"SELECT a.doc FROM {table} WHERE {' AND '.join(where)} ORDER BY a.published_us DESC, a.id LIMIT ?"
+        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, (*params, limit))]
+
+    def published_between(self, start: datetime, end: datetime) -> list[Article]:
+        sql = (
+            "SELECT doc FROM articles WHERE status = 'published' AND published_us > ? AND published_us <= ? "
+            "ORDER BY published_us DESC, id"
+        )
+        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, (_micros(start), _micros(end)))]
+
+    def iter_sitemap_rows(self) -> Iterator[SitemapRow]:
+        # A dedicated cursor read in batches: memory stays flat however large the table.
+        try:
+            cur = self._db.execute("SELECT url, lastmod FROM articles WHERE status = 'published' ORDER BY id")
+            while True:
+                batch = cur.fetchmany(_STREAM_BATCH)
+                if not batch:
+                    return
+                for url, lastmod in batch:
+                    yield SitemapRow(url, lastmod)
+        except sqlite3.Error as e:
+            raise StoreError(f"store {self.path}: {e}") from e
+
+    def change_token(self) -> int:
+        return self._query("SELECT coalesce(max(seq), 0) FROM articles")[0][0]
+
+    def count(self, status: str | None = "published") -> int:
+        if status is None:
+            return self._query("SELECT count(*) FROM articles")[0][0]
+        return self._query("SELECT count(*) FROM articles WHERE status = ?", (status,))[0][0]
+
+    def close(self) -> None:
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass
