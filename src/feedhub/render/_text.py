@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
+
+from ..model import Article
 
 #: Longest plain-text excerpt made from an article body, in characters (before the "…").
 EXCERPT_CHARS = 300
@@ -111,3 +114,41 @@ def excerpt(html: str, limit: int = EXCERPT_CHARS) -> str:
     space = cut.rfind(" ")
     cut = cut[:space] if space > limit // 2 else text[:limit]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+# --- Per-article decisions both renderers share (Django's item_* checklist as plain functions) ---
+
+
+def published_only(articles: Sequence[Article]) -> tuple[list[Article], list[str]]:
+    """The articles to render, order kept, and one warning per defensively skipped one."""
+    kept: list[Article] = []
+    warnings: list[str] = []
+    for a in articles:
+        if a.status == "published":
+            kept.append(a)
+        else:
+            warnings.append(f"id={a.id}: skipped, status is {a.status!r} (only published articles are rendered)")
+    return kept, warnings
+
+
+def last_change(articles: Sequence[Article]) -> datetime | None:
+    """The newest ``updated``-else-``published`` time, or None for no articles."""
+    return max((a.modified for a in articles), default=None)
+
+
+def item_summary(a: Article) -> str | None:
+    """Plain text: the summary, else an excerpt of the body, else None."""
+    if a.summary and a.summary.strip():
+        return a.summary
+    if a.content_html:
+        return excerpt(a.content_html) or None
+    return None
+
+
+def item_categories(a: Article) -> list[str]:
+    """The section, then the tags; exact duplicates dropped, order kept."""
+    seen: dict[str, None] = {}
+    for term in ((a.section,) if a.section else ()) + a.tags:
+        if term and term.strip():
+            seen.setdefault(term, None)
+    return list(seen)
