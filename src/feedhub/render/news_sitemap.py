@@ -182,7 +182,9 @@ def render_news_sitemap(
     seen: dict[str, str] = {}
     for a in articles:
         if not _in_window(a, start, now):
-            warnings.append(f"skipped {a.id}: not a published article in the {cfg.window_hours:g}-hour window at {w3c_datetime(now)}")
+            warnings.append(
+                f"skipped {a.id}: not a published article in the {cfg.window_hours:g}-hour window at {w3c_datetime(now)}"
+            )
             continue
         loc, problem = check(a.url)
         if loc is None:
