@@ -56,6 +56,17 @@ class BuildReport:
     def ok(self) -> bool:
         return self.count("rejected") == 0
 
+    def lines(self) -> list[str]:
+        """One line per output and problem, then the summary (what `feedhub build` prints)."""
+        out = []
+        for r in self.results:
+            detail = f"{r.items} items, {r.bytes} bytes" if r.outcome != "removed" else "no longer needed"
+            out.append(f"{r.outcome:<9} {r.path} ({detail})")
+            out.extend(f"  error: {p}" for p in r.problems)
+            out.extend(f"  warning: {w}" for w in r.warnings)
+        out.append(self.summary())
+        return out
+
     def summary(self) -> str:
         parts = [f"{self.count(o)} {o}" for o in ("written", "unchanged", "rejected")]
         if self.count("removed"):

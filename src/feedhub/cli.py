@@ -112,19 +112,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             report = run_once(config, store, now, args.only or GROUPS)
         finally:
             store.close()
-    print_report(report)
+    print("\n".join(report.lines()))
     return EXIT_OK if report.ok else EXIT_PARTIAL
-
-
-def print_report(report) -> None:
-    for r in report.results:
-        detail = f"{r.items} items, {r.bytes} bytes" if r.outcome != "removed" else "no longer needed"
-        print(f"{r.outcome:<9} {r.path} ({detail})")
-        for p in r.problems:
-            print(f"  error: {p}")
-        for w in r.warnings:
-            print(f"  warning: {w}")
-    print(report.summary())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
