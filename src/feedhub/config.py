@@ -178,7 +178,9 @@ class _Table:
                 raise self.fail(name, "is required")
             return default
         v = self.data[name]
-        ok = isinstance(v, kind) and not (isinstance(v, bool) and kind in (int, float, (int, float)))
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # TOML true/false are Python ints: only accept them where a boolean is wanted.
+        ok = isinstance(v, kinds) and (bool in kinds or not isinstance(v, bool))
         if not ok:
             raise self.fail(name, f"must be {what or _kind_name(kind)}, got {_show(v)}")
         return v

@@ -25,6 +25,7 @@ _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _MIME_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _SECTION_RE = re.compile(r"^[\w-]+$")
 _YEAR_RE = re.compile(r"\d{4}")
+_DEFAULT_A, _DEFAULT_B = datetime(2000, 1, 1), datetime(2001, 2, 2)
 
 
 class _Reader:
@@ -110,12 +111,16 @@ def parse_datetime(value: str) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         pass
-    # dateutil fills missing parts from today's date ("10" becomes the 10th of this month),
-    # so demand a four-digit year before trusting it.
+    # dateutil fills missing parts from today's date ("10" becomes the 10th of this month,
+    # "June 2024" the current day of June 2024), so demand a four-digit year, then parse
+    # against two different defaults: a value lacking its month or day reads differently.
     if not _YEAR_RE.search(value):
         return None
     try:
-        return dateutil_parser.parse(value)
+        dt = dateutil_parser.parse(value, default=_DEFAULT_A)
+        if dt != dateutil_parser.parse(value, default=_DEFAULT_B):
+            return None
+        return dt
     except (ValueError, OverflowError):
         return None
 
@@ -146,7 +151,9 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str) -> tuple[Articl
     if updated is not None and updated < published:
         raise r.fail("updated", f"is before published ({updated.isoformat()} < {published.isoformat()})")
 
-    status = raw.get("status", "published")
+    status = raw.get("status")
+    if status is None:  # null means absent, as for every other optional field
+        status = "published"
     if status not in STATUSES:
         raise r.fail("status", f"must be one of {', '.join(STATUSES)}, got {_short(status)}")
 

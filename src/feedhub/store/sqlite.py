@@ -73,6 +73,7 @@ class SQLiteStore:
         self.path = path
         if path != ":memory:" and not os.path.exists(path) and not create:
             raise StoreError(f"store {path}: no such file (run `feedhub ingest` first)")
+        self._db: sqlite3.Connection | None = None
         try:
             if create and path != ":memory:":
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -82,7 +83,13 @@ class SQLiteStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.Error as e:
+            self.close()
             raise StoreError(f"store {path}: {e}") from e
+        except OSError as e:  # the parent directory cannot be made
+            raise StoreError(f"store {path}: cannot create: {e.strerror}: {e.filename}") from e
+        except BaseException:
+            self.close()
+            raise
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -126,7 +133,8 @@ class SQLiteStore:
                     q = f"SELECT id, digest FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
                     existing.update(db.execute(q, chunk).fetchall())
                 seq = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
-                writes, tag_rows, retag = [], [], []
+                writes, retag = [], []
+                tags: dict[str, list[tuple[str, str, int]]] = {}  # id → tag rows of its last version
                 for a, doc, digest in rows:
                     old = existing.get(a.id)
                     if old == digest:
@@ -142,10 +150,11 @@ class SQLiteStore:
                     pub = _micros(a.published)
                     lastmod = a.modified.isoformat(timespec="seconds")
                     writes.append((a.id, a.status, a.section, a.language.lower(), pub, a.url, lastmod, digest, seq, doc))
-                    tag_rows.extend((t, a.id, pub) for t in dict.fromkeys(a.tags))
+                    tags[a.id] = [(t, a.id, pub) for t in dict.fromkeys(a.tags)]
                 if retag:
                     db.executemany("DELETE FROM article_tags WHERE article_id = ?", retag)
                 db.executemany(_UPSERT, writes)
+                tag_rows = [row for per_article in tags.values() for row in per_article]
                 db.executemany("INSERT OR REPLACE INTO article_tags (tag, article_id, published_us) VALUES (?, ?, ?)", tag_rows)
                 db.execute("COMMIT")
             except BaseException:
@@ -209,6 +218,7 @@ class SQLiteStore:
 
     def close(self) -> None:
         try:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
         except sqlite3.Error:
             pass

@@ -1,0 +1,492 @@
+"""The store, written against the :class:`feedhub.store.Store` protocol (issue 2).
+
+Every test taking the ``store`` fixture runs once per backend in ``BACKENDS``.
+A server backend (PostgreSQL) joins by adding its name there and a branch in
+``store_url`` that hands out a fresh, empty database.  Tests about the SQLite
+file itself (WAL, schema version, corrupt files) take ``sqlite_path`` instead.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import inspect
+import os
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import JAKARTA, make_article, seed_record
+from feedhub.contract import parse_article
+from feedhub.errors import StoreError
+from feedhub.model import FeedFilter, SitemapRow, article_to_dict
+from feedhub.store import UpsertResult, open_store
+from feedhub.store.sqlite import SCHEMA_VERSION
+
+BACKENDS = ["sqlite"]
+ALL = FeedFilter()
+UTC = timezone.utc
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return "sqlite:///" + str(tmp_path / "s.sqlite3")
+    raise AssertionError(f"no fixture for backend {request.param}")  # pragma: no cover
+
+
+@pytest.fixture
+def store(store_url):
+    s = open_store(store_url, create=True)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_path(tmp_path):
+    return tmp_path / "s.sqlite3"
+
+
+def ids(articles):
+    return [a.id for a in articles]
+
+
+def seed_article():
+    article, warnings = parse_article(seed_record(), ZoneInfo("Asia/Jakarta"), "id")
+    assert warnings == []
+    return article
+
+
+# -- upsert, get, change token ----------------------------------------------------
+
+
+def test_seed_round_trips_through_the_store_unchanged(store):
+    article = seed_article()
+    assert store.upsert([article]) == UpsertResult(new=1)
+    got = store.get(article.id)
+    assert got == article
+    # Field by field, including the ones equality would forgive (the offset of the dates).
+    assert article_to_dict(got) == {**seed_record(), "status": "published"}
+    assert got.published.utcoffset() == timedelta(hours=7)
+    assert store.newest(ALL, 10) == [article]
+
+
+def test_every_field_round_trips(store):
+    a = make_article(
+        1,
+        updated=datetime(2024, 6, 20, 1, 2, 3, 456789, tzinfo=UTC),
+        authors=(),
+        tags=("b", "a", "Ümlaut & <x>"),
+        language="zh-Hant-TW",
+        images=(make_article(1).images[0], replace(make_article(2).images[0], caption=None, credit=None, type=None, width=None, height=None, length=123)),
+        related=(),
+        section=None,
+        summary=None,
+        content_html="<p>]]&gt; “😀”</p>",
+    )
+    store.upsert([a])
+    got = store.get(a.id)
+    assert got == a
+    assert article_to_dict(got) == article_to_dict(a)
+    assert got.updated.utcoffset() == timedelta(0)
+
+
+def test_get_unknown_id_is_none(store):
+    assert store.get("nope") is None
+
+
+def test_reingest_same_articles_changes_nothing(store):
+    batch = [make_article(n) for n in range(1, 6)]
+    assert store.upsert(batch) == UpsertResult(new=5)
+    token = store.change_token()
+    assert store.upsert(batch) == UpsertResult(unchanged=5)
+    assert store.change_token() == token
+    assert store.count() == 5
+
+
+def test_changed_article_replaces_old(store):
+    store.upsert([make_article(1), make_article(2)])
+    token = store.change_token()
+    changed = make_article(1, title="Judul baru", tags=("baru",))
+    assert store.upsert([changed, make_article(2)]) == UpsertResult(updated=1, unchanged=1)
+    assert store.change_token() > token
+    assert store.get("art-1") == changed
+    assert store.count() == 2
+    assert ids(store.newest(ALL, 10)) == ["art-2", "art-1"]
+    assert ids(store.newest(FeedFilter(tag="berita"), 10)) == ["art-2"]  # the old tag is gone
+    assert ids(store.newest(FeedFilter(tag="baru"), 10)) == ["art-1"]
+
+
+def test_same_id_twice_in_one_upsert_keeps_only_the_last_version(store):
+    first = make_article(1, tags=("lama",))
+    last = make_article(1, tags=("baru",), title="Versi terakhir")
+    store.upsert([first, last])
+    assert store.get("art-1") == last
+    assert store.count() == 1
+    assert ids(store.newest(ALL, 10)) == ["art-1"]
+    assert store.newest(FeedFilter(tag="lama"), 10) == []
+    assert ids(store.newest(FeedFilter(tag="baru"), 10)) == ["art-1"]
+
+
+def test_change_token_is_monotonic(store):
+    tokens = [store.change_token()]
+    assert isinstance(tokens[0], int)
+
+    def step(articles, *, changes: bool):
+        store.upsert(articles)
+        tokens.append(store.change_token())
+        assert (tokens[-1] > tokens[-2]) if changes else (tokens[-1] == tokens[-2])
+
+    step([make_article(1)], changes=True)
+    step([make_article(1)], changes=False)
+    step([make_article(2), make_article(3)], changes=True)
+    step([make_article(2, title="baru")], changes=True)
+    step([make_article(3, status="deleted")], changes=True)
+    step([make_article(3, status="deleted")], changes=False)
+    step([make_article(3)], changes=True)  # republished
+    step([make_article(3, status="draft")], changes=True)
+    step([], changes=False)
+
+
+def test_data_and_token_persist_across_reopen(store_url):
+    s = open_store(store_url, create=True)
+    s.upsert([make_article(1), make_article(2, status="draft")])
+    token = s.change_token()
+    s.close()
+    s = open_store(store_url)
+    try:
+        assert s.change_token() == token
+        assert s.get("art-1") == make_article(1)
+        assert (s.count(), s.count("draft"), s.count(None)) == (1, 1, 2)
+    finally:
+        s.close()
+
+
+# -- what the queries return ---------------------------------------------------------
+
+
+def _every_query_ids(store) -> dict[str, list[str]]:
+    window = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    return {
+        "newest": ids(store.newest(ALL, 100)),
+        "section": ids(store.newest(FeedFilter(section="nasional"), 100)),
+        "tag": ids(store.newest(FeedFilter(tag="berita"), 100)),
+        "language": ids(store.newest(FeedFilter(language="id"), 100)),
+        "between": ids(store.published_between(*window)),
+        "sitemap": ["art-" + r.url.rsplit("-", 1)[1] for r in store.iter_sitemap_rows()],  # make_article URLs end in -n
+    }
+
+
+def test_deleted_article_leaves_every_query(store):
+    store.upsert([make_article(1), make_article(2)])
+    assert _every_query_ids(store)["newest"] == ["art-2", "art-1"]
+    assert store.upsert([make_article(1, status="deleted")]) == UpsertResult(updated=1)
+    queries = _every_query_ids(store)
+    assert queries == dict.fromkeys(queries, ["art-2"])
+    assert store.count() == 1
+    gone = store.get("art-1")
+    assert gone is None or gone.status == "deleted"
+
+
+def test_drafts_never_returned(store):
+    store.upsert([make_article(1, status="draft"), make_article(2), make_article(3, status="draft")])
+    queries = _every_query_ids(store)
+    assert queries == dict.fromkeys(queries, ["art-2"])
+    assert (store.count(), store.count("draft"), store.count(None)) == (1, 2, 3)
+
+
+def test_newest_is_newest_first_with_limit(store):
+    store.upsert([make_article(n) for n in (3, 1, 5, 2, 4)])
+    assert ids(store.newest(ALL, 10)) == ["art-5", "art-4", "art-3", "art-2", "art-1"]
+    assert ids(store.newest(ALL, 2)) == ["art-5", "art-4"]
+
+
+def test_newest_orders_by_instant_not_by_local_time(store):
+    # 10:00 in Jakarta is 03:00 UTC: older than 04:00 UTC although "10" > "04".
+    jakarta = make_article(1, published=datetime(2024, 6, 19, 10, 0, tzinfo=JAKARTA))
+    utc = make_article(2, published=datetime(2024, 6, 19, 4, 0, tzinfo=UTC))
+    store.upsert([jakarta, utc])
+    assert ids(store.newest(ALL, 10)) == ["art-2", "art-1"]
+
+
+def test_newest_ties_broken_by_id(store):
+    when = datetime(2024, 6, 19, 20, 30, tzinfo=JAKARTA)
+    same_instant_other_offset = when.astimezone(UTC)
+    store.upsert(
+        [
+            make_article(1, id="b", published=when),
+            make_article(2, id="c", published=same_instant_other_offset),
+            make_article(3, id="a", published=when),
+            make_article(4, id="z", published=when - timedelta(microseconds=1)),
+        ]
+    )
+    assert ids(store.newest(ALL, 10)) == ["a", "b", "c", "z"]
+    assert ids(store.newest(ALL, 2)) == ["a", "b"]
+
+
+def test_article_whose_published_changed_moves_in_newest_order(store):
+    store.upsert([make_article(n) for n in (1, 2, 3)])
+    assert ids(store.newest(ALL, 10)) == ["art-3", "art-2", "art-1"]
+    moved = make_article(1, published=make_article(9).published)
+    assert store.upsert([moved]) == UpsertResult(updated=1)
+    assert ids(store.newest(ALL, 10)) == ["art-1", "art-3", "art-2"]
+    assert store.newest(ALL, 1) == [moved]
+    window = (make_article(8).published, make_article(9).published)
+    assert ids(store.published_between(*window)) == ["art-1"]
+
+
+def test_section_filter(store):
+    store.upsert([make_article(1, section="olahraga"), make_article(2), make_article(3, section="olahraga"), make_article(4, section=None)])
+    assert ids(store.newest(FeedFilter(section="olahraga"), 10)) == ["art-3", "art-1"]
+    assert ids(store.newest(FeedFilter(section="nasional"), 10)) == ["art-2"]
+    assert store.newest(FeedFilter(section="teknologi"), 10) == []
+
+
+def test_tag_filter(store):
+    store.upsert(
+        [
+            make_article(1, tags=("Jepang", "intelijen")),
+            make_article(2, tags=()),
+            make_article(3, tags=("Jepang",)),
+            make_article(4, tags=("Selandia Baru", "Jepang", "Jepang")),
+        ]
+    )
+    assert ids(store.newest(FeedFilter(tag="Jepang"), 10)) == ["art-4", "art-3", "art-1"]
+    assert ids(store.newest(FeedFilter(tag="Jepang"), 2)) == ["art-4", "art-3"]
+    assert ids(store.newest(FeedFilter(tag="Selandia Baru"), 10)) == ["art-4"]
+    assert store.newest(FeedFilter(tag="Korea"), 10) == []
+    assert ids(store.newest(FeedFilter(tag="Jepang", section="nasional"), 10)) == ["art-4", "art-3", "art-1"]
+    assert store.newest(FeedFilter(tag="Jepang", section="olahraga"), 10) == []
+
+
+def test_language_filter_is_rfc4647_basic_and_case_insensitive(store):
+    store.upsert(
+        [
+            make_article(1, language="zh-TW"),
+            make_article(2, language="zh"),
+            make_article(3, language="zh-Hant-TW"),
+            make_article(4, language="zhx"),
+            make_article(5, language="en"),
+            make_article(6, language="ZH-tw"),
+        ]
+    )
+
+    def lang(tag):
+        return ids(store.newest(FeedFilter(language=tag), 10))
+
+    assert lang("zh") == ["art-6", "art-3", "art-2", "art-1"]
+    assert lang("ZH") == lang("zh")
+    assert lang("zh-TW") == ["art-6", "art-1"]
+    assert lang("zh-tw") == ["art-6", "art-1"]
+    assert lang("zh-Hant") == ["art-3"]
+    assert lang("en") == ["art-5"]
+    assert lang("e") == []
+    assert lang("zh_") == [] and lang("z%") == []  # LIKE wildcards are not wildcards here
+    assert store.get("art-1").language == "zh-TW"  # the tag itself is kept as written
+
+
+def test_published_between_start_exclusive_end_inclusive(store):
+    store.upsert([make_article(n) for n in range(1, 6)])
+    start, end = make_article(2).published, make_article(4).published
+    assert ids(store.published_between(start, end)) == ["art-4", "art-3"]
+    tick = timedelta(microseconds=1)
+    assert ids(store.published_between(start - tick, end)) == ["art-4", "art-3", "art-2"]
+    assert ids(store.published_between(start, end - tick)) == ["art-3"]
+    # The same edges given in another zone.
+    assert ids(store.published_between(start.astimezone(UTC), end.astimezone(UTC))) == ["art-4", "art-3"]
+    assert store.published_between(end, end) == []
+
+
+def test_published_between_ties_by_id_and_skips_drafts(store):
+    when = datetime(2024, 6, 19, 12, 0, tzinfo=UTC)
+    store.upsert([make_article(1, id="b", published=when), make_article(2, id="a", published=when), make_article(3, id="c", published=when, status="draft")])
+    assert ids(store.published_between(when - timedelta(hours=1), when)) == ["a", "b"]
+
+
+# -- the streaming pass ----------------------------------------------------------
+
+
+def test_sitemap_rows_ordered_by_id_with_lastmod(store):
+    store.upsert(
+        [
+            make_article(2, id="b"),
+            make_article(1, id="a", updated=datetime(2024, 6, 21, 10, 0, 0, 999, tzinfo=JAKARTA)),
+            make_article(3, id="c", status="draft"),
+            make_article(4, id="0"),
+        ]
+    )
+    rows = list(store.iter_sitemap_rows())
+    assert rows == [
+        SitemapRow(make_article(4).url, "2024-06-19T12:00:00+07:00"),
+        SitemapRow(make_article(1).url, "2024-06-21T10:00:00+07:00"),
+        SitemapRow(make_article(2).url, "2024-06-19T10:00:00+07:00"),
+    ]
+
+
+def test_sitemap_rows_stream_lazily_from_a_large_store(store):
+    store.upsert([make_article(n) for n in range(1, 10_001)])
+    assert store.count() == 10_000
+    rows = store.iter_sitemap_rows()
+    assert isinstance(rows, collections.abc.Iterator)
+    assert iter(rows) is rows
+    first = next(rows)  # only the first row is asked for
+    assert first.url == make_article(1).url  # "art-1" sorts first
+    if inspect.isgenerator(rows):
+        assert inspect.getgeneratorstate(rows) == inspect.GEN_SUSPENDED
+    # Abandoning the pass leaves the store usable.
+    if hasattr(rows, "close"):
+        rows.close()
+    store.upsert([make_article(10_001)])
+    urls = [r.url for r in store.iter_sitemap_rows()]
+    assert len(urls) == 10_001
+    expected = [make_article(n).url for n in sorted(range(1, 10_002), key=lambda n: f"art-{n}")]
+    assert urls == expected
+
+
+def test_empty_store_queries(store):
+    assert store.newest(ALL, 10) == []
+    assert store.published_between(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)) == []
+    assert list(store.iter_sitemap_rows()) == []
+    assert store.count() == 0
+    assert store.upsert([]) == UpsertResult()
+
+
+# -- opening: files, schema, corruption, WAL ---------------------------------------
+
+
+def test_sqlite_store_is_a_real_file_on_disk(sqlite_path):
+    s = open_store("sqlite:///" + str(sqlite_path), create=True)
+    s.upsert([make_article(1)])
+    s.close()
+    assert sqlite_path.is_file()
+    assert sqlite_path.read_bytes()[:16] == b"SQLite format 3\x00"
+    raw = sqlite3.connect(sqlite_path)
+    try:
+        assert raw.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    finally:
+        raw.close()
+
+
+def test_create_makes_missing_parent_directories(tmp_path):
+    path = tmp_path / "a" / "b" / "s.sqlite3"
+    open_store("sqlite:///" + str(path), create=True).close()
+    assert path.is_file()
+
+
+def test_missing_file_without_create_is_store_error(sqlite_path):
+    with pytest.raises(StoreError) as excinfo:
+        open_store("sqlite:///" + str(sqlite_path))
+    assert str(sqlite_path) in str(excinfo.value)
+    assert "no such file" in str(excinfo.value)
+    assert not sqlite_path.exists()
+
+
+@pytest.mark.parametrize("create", [False, True])
+def test_corrupt_file_is_store_error_and_left_untouched(sqlite_path, create):
+    garbage = bytes(range(256)) * 64 + os.urandom(4096)
+    sqlite_path.write_bytes(garbage)
+    with pytest.raises(StoreError) as excinfo:
+        open_store("sqlite:///" + str(sqlite_path), create=create)
+    assert not isinstance(excinfo.value, sqlite3.Error)
+    assert isinstance(excinfo.value.__cause__, sqlite3.Error)
+    assert str(sqlite_path) in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
+    assert sqlite_path.read_bytes() == garbage
+    assert sorted(p.name for p in sqlite_path.parent.iterdir()) == [sqlite_path.name]
+
+
+def test_store_that_cannot_be_created_is_store_error(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(StoreError) as excinfo:
+        open_store("sqlite:///" + str(tmp_path / "afile" / "sub" / "s.sqlite3"), create=True)
+    assert "afile" in str(excinfo.value)
+
+
+def test_directory_as_store_is_store_error(tmp_path):
+    with pytest.raises(StoreError):
+        open_store("sqlite:///" + str(tmp_path), create=True)
+
+
+def test_unsupported_scheme_is_store_error():
+    with pytest.raises(StoreError, match="unsupported scheme 'mysql'"):
+        open_store("mysql://localhost/feedhub")
+
+
+def test_schema_version_is_recorded(sqlite_path):
+    open_store("sqlite:///" + str(sqlite_path), create=True).close()
+    raw = sqlite3.connect(sqlite_path)
+    try:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 1
+    finally:
+        raw.close()
+
+
+def test_newer_schema_version_is_refused(sqlite_path):
+    s = open_store("sqlite:///" + str(sqlite_path), create=True)
+    s.upsert([make_article(1)])
+    s.close()
+    raw = sqlite3.connect(sqlite_path)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(StoreError) as excinfo:
+        open_store("sqlite:///" + str(sqlite_path))
+    message = str(excinfo.value)
+    assert f"schema version {SCHEMA_VERSION + 1}" in message and "newer" in message and "upgrade feedhub" in message
+    raw = sqlite3.connect(sqlite_path)
+    try:  # refused, not migrated or truncated
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+        assert raw.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    finally:
+        raw.close()
+
+
+def test_journal_mode_is_wal(sqlite_path):
+    s = open_store("sqlite:///" + str(sqlite_path), create=True)
+    s.upsert([make_article(1)])
+    raw = sqlite3.connect(sqlite_path)
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        raw.close()
+        s.close()
+
+
+def test_reader_reads_while_a_writer_holds_a_write_transaction(sqlite_path):
+    url = "sqlite:///" + str(sqlite_path)
+    s = open_store(url, create=True)
+    s.upsert([make_article(1), make_article(2)])
+    writer = sqlite3.connect(sqlite_path, isolation_level=None, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE articles SET status = 'draft'")
+        # The write lock is held and uncommitted: readers see the last commit without waiting.
+        reader = open_store(url)
+        try:
+            assert ids(reader.newest(ALL, 10)) == ["art-2", "art-1"]
+            assert ids(s.newest(ALL, 10)) == ["art-2", "art-1"]
+            assert len(list(reader.iter_sitemap_rows())) == 2
+            writer.execute("COMMIT")
+            assert reader.count() == 0
+        finally:
+            reader.close()
+    finally:
+        writer.close()
+        s.close()
+
+
+def test_write_blocked_by_another_writer_is_store_error(sqlite_path):
+    url = "sqlite:///" + str(sqlite_path)
+    s = open_store(url, create=True)
+    s._db.execute("PRAGMA busy_timeout = 0")  # private, SQLite-only: fail at once instead of after the 10 s wait
+    writer = sqlite3.connect(sqlite_path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError) as excinfo:
+            s.upsert([make_article(1)])
+        assert isinstance(excinfo.value.__cause__, sqlite3.Error)
+    finally:
+        writer.close()
+    assert s.upsert([make_article(1)]) == UpsertResult(new=1)  # nothing half-done, usable again
+    s.close()
