@@ -1,0 +1,304 @@
+"""Getting safely from bytes to a tree, and the value checks every format shares.
+
+The compiled value patterns here are the single definition of a valid loc, date and so
+on: the tree walk and the sitemap fast path (:mod:`._fast`) both use them.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from ._report import Report
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+# ---------------------------------------------------------------------------- bytes → tree
+
+
+def unpack(data: bytes, max_bytes: int, rep: Report) -> bytes | None:
+    """*data* gunzipped if it is gzip, never inflating more than ``max_bytes + 1`` bytes."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    parts: list[bytes] = []
+    size = 0
+    rest = data
+    try:
+        # A loop because gzip allows several members back to back (RFC 1952 §2.2).
+        while rest[:2] == b"\x1f\x8b":
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            part = d.decompress(rest, max_bytes + 1 - size)
+            size += len(part)
+            if size > max_bytes:
+                rep.add("sitemap.max-bytes", f"gzip data inflates to more than {max_bytes:,} bytes; not inflated further (sitemaps.org: at most 50 MB uncompressed)")
+                return None
+            if not d.eof:
+                rep.add("xml.gzip", "gzip data is truncated")
+                return None
+            parts.append(part)
+            rest = d.unused_data
+    except zlib.error as e:
+        rep.add("xml.gzip", f"gzip data is corrupt: {e}")
+        return None
+    if rest.strip(b"\x00"):
+        rep.add("xml.gzip", "gzip data is followed by bytes that are not gzip")
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+_DECL_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+# A DOCTYPE can only stand in the prolog: after the XML declaration, comments, PIs and space.
+# The PI and comment bodies cannot run past their first end mark: no backtracking through the document.
+_PROLOG_DOCTYPE = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*<!DOCTYPE")
+
+
+def decode(data: bytes, rep: Report) -> str | None:
+    """The document as text, or None (and a problem) when it is not UTF-8."""
+    m = _DECL_ENCODING.match(data)
+    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
+        rep.add("xml.encoding", f"declared encoding is {m.group(1).decode('ascii', 'replace')!r}; feeds and sitemaps must be UTF-8", line=1)
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        rep.add("xml.encoding", f"byte {data[e.start]:#04x} at offset {e.start:,} is not UTF-8", line=data.count(b"\n", 0, e.start) + 1)
+        return None
+
+
+def parse(data: bytes, rep: Report):
+    """The root element, or None (and a problem) when the bytes are not safe, well-formed XML."""
+    m = _PROLOG_DOCTYPE.match(data)
+    if m:
+        # Rejected before parsing: entity declarations are how billion-laughs and XXE work.
+        rep.add("xml.doctype", "DOCTYPE declarations are not allowed (entity expansion and external entities are attack vectors)", line=data.count(b"\n", 0, m.end()) + 1)
+        return None
+    # Comments, PIs and whitespace-only text between elements mean nothing to any rule here;
+    # dropping them keeps every walk simple (el.text is the whole text) and the tree small.
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        remove_blank_text=True,
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        rep.add("xml.well-formed", f"not well-formed XML: {e.msg}", line=e.lineno)
+        return None
+    if root.getroottree().docinfo.internalDTD is not None:  # belt and braces; the scan above should catch it
+        rep.add("xml.doctype", "DOCTYPE declarations are not allowed", line=1)
+        return None
+    return root
+
+
+def check_root_namespaces(root, rep: Report, known: frozenset[str], exempt: frozenset[str] = frozenset()) -> None:
+    """Every namespace used is declared on the root: some feed readers only look there.
+
+    An undeclared *known* namespace (one of ours) is an error, any other a warning;
+    *exempt* ones (XHTML inside Atom content, conventionally declared on its div) pass.
+    """
+    declared = set(root.nsmap.values()) | exempt
+    declared.add(XML_NS)
+    first: dict[str, object] = {}
+    for el in root.iter(etree.Element):
+        tag = el.tag
+        if tag[0] == "{":
+            ns = tag[1 : tag.index("}")]
+            if ns not in declared and ns not in first:
+                first[ns] = el
+        for name in el.attrib:
+            if name[0] == "{":
+                ns = name[1 : name.index("}")]
+                if ns not in declared and ns not in first:
+                    first[ns] = el
+    for ns, el in first.items():
+        severity = "error" if ns in known else "warning"
+        rep.add("xml.namespace-root", f"namespace {ns} is not declared on the root element", el, severity=severity)
+
+
+def text(el) -> str:
+    """The element's own text (comments are removed at parse time, so it is all of it)."""
+    return el.text or ""
+
+
+#: XML's whitespace (Python's str.strip/isspace would also take U+00A0 and friends).
+XWS = " \t\n\r"
+
+
+def has_text(el) -> bool:
+    """True when *el* has non-whitespace text outside its child elements (mixed content)."""
+    if el.text and el.text.strip(XWS):
+        return True
+    return any(c.tail and c.tail.strip(XWS) for c in el)
+
+
+def local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def qn(el) -> str:
+    """The element's name as written: ``news:title``, ``loc``."""
+    name = el.tag.rpartition("}")[2]
+    return f"{el.prefix}:{name}" if el.prefix else name
+
+
+# ---------------------------------------------------------------------------- URLs
+
+#: Absolute http(s) URL with a host and no whitespace; IRIs allowed (feeds).
+HTTP_URL = re.compile(r"(?i:https?)://(?:\[[0-9A-Fa-f:.]+\](?::[0-9]*)?|[^\s/?#@\[\]]+)(?:[/?#]\S*)?")
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST = rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?"
+_PCHAR = r"A-Za-z0-9\-._~!$'()*+,;=:@/"
+
+
+def _uri_pattern() -> str:
+    """RFC 3986 §3 for http(s): host, optional port, path, query, fragment; ``%`` only as ``%XX``."""
+    chars = rf"[{_PCHAR}&]*(?:%[0-9A-Fa-f]{{2}}[{_PCHAR}&]*)*"
+    qchars = rf"[{_PCHAR}&?]*(?:%[0-9A-Fa-f]{{2}}[{_PCHAR}&?]*)*"
+    return rf"(?i:https?)://{_HOST}(?:/{chars})?(?:\?{qchars})?(?:#{qchars})?"
+
+
+#: A sitemap loc: an absolute http(s) URI, percent-encoded (sitemaps.org "Entity escaping").
+URI = re.compile(_uri_pattern(), re.A)
+WHITESPACE = re.compile(r"\s")
+MIN_LOC, MAX_LOC = 12, 2048  # sitemap.xsd tLoc minLength / maxLength
+
+
+def loc_problem(v: str) -> tuple[str, str] | None:
+    """``(rule, message)`` for a bad sitemap/index loc, else None."""
+    if WHITESPACE.search(v):
+        return "sitemap.loc-whitespace", f"loc {short(v)!r} contains whitespace"
+    if not HTTP_URL.fullmatch(v):
+        return "sitemap.loc-absolute", f"loc {short(v)!r} is not an absolute http(s) URL"
+    if not URI.fullmatch(v):
+        return "sitemap.loc-escaped", f"loc {short(v)!r} is not a valid URI: percent-encode non-ASCII and unsafe characters (RFC 3986, sitemaps.org entity escaping)"
+    if not MIN_LOC <= len(v) <= MAX_LOC:
+        return "sitemap.loc-length", f"loc is {len(v):,} characters; sitemap.xsd allows {MIN_LOC} to {MAX_LOC:,}"
+    return None
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` lower-cased with the default port filled in; raises ValueError."""
+    p = urlsplit(url)
+    scheme = p.scheme.lower()
+    return scheme, (p.hostname or "").lower(), p.port or {"https": 443, "http": 80}.get(scheme)
+
+
+def off_site(urls: list[str], site_url: str) -> list[int]:
+    """Indexes of *urls* (valid URLs, so without whitespace) not on *site_url*'s scheme, host and port."""
+    want = origin(site_url)
+    p = urlsplit(site_url)
+    prefix = f"{p.scheme}://{p.netloc}/"
+    if ("\n" + "\n".join(urls)).count("\n" + prefix) == len(urls):  # all on the site, counted in C
+        return []
+    bad = []
+    for i, u in enumerate(urls):
+        if u.startswith(prefix):  # the common case without parsing
+            continue
+        try:
+            if origin(u) == want:
+                continue
+        except ValueError:
+            pass
+        bad.append(i)
+    return bad
+
+
+def short(v: str, limit: int = 100) -> str:
+    return v if len(v) <= limit else v[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------- dates
+
+# Calendar-exact date: months have their days, 29 February only in leap years; no year 0000
+# (XML Schema has none).
+DATE = (
+    r"(?:(?!0000)\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))"
+    r"|(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)"
+)
+_HM = r"(?:[01]\d|2[0-3]):[0-5]\d"
+_SEC = r":[0-5]\d(?:\.\d+)?"
+# Real offsets run from -12:00 to +14:00; XML Schema allows no more than ±14:00.
+_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))"
+
+#: W3C Datetime (w3.org/TR/NOTE-datetime): YYYY, YYYY-MM, YYYY-MM-DD, or a date-time with zone.
+W3C = rf"(?:(?!0000)\d{{4}}(?:-(?:0[1-9]|1[0-2]))?|{DATE}(?:T{_HM}(?:{_SEC})?{_TZ})?)"
+#: RFC 3339 date-time as RFC 4287 §3.3 narrows it: upper-case T and Z, seconds, a zone.
+DATETIME = rf"{DATE}T{_HM}{_SEC}{_TZ}"
+
+W3C_RE = re.compile(W3C, re.A)
+DATETIME_RE = re.compile(DATETIME, re.A)
+_DT_PARTS = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:Z|([+-])(\d\d):(\d\d))", re.A)
+
+
+def parse_datetime(v: str) -> datetime:
+    """A value that matched :data:`DATETIME` as an aware datetime."""
+    y, mo, d, h, mi, s, frac, sign, oh, om = _DT_PARTS.fullmatch(v).groups()
+    tz = timezone.utc
+    if sign:
+        off = timedelta(hours=int(oh), minutes=int(om))
+        tz = timezone(-off if sign == "-" else off)
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=tz)
+
+
+_RFC822 = re.compile(
+    r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s*,\s*)?(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d+)"
+    r"\s+(\d\d):(\d\d)(?::(\d\d))?\s+([A-Za-z]+|[+-]\d{4})",
+    re.A,
+)
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_DAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
+_ZONES = {"GMT", "UT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+
+
+def rfc822_problem(v: str) -> str | None:
+    """Why *v* is not an RSS date (RFC 822 with a 4-digit year, rssboard.org/rss-profile#data-types-datetime)."""
+    m = _RFC822.fullmatch(v.strip())
+    if not m:
+        return f"{short(v)!r} is not an RFC 822 date such as 'Wed, 19 Jun 2024 08:00:00 +0700'"
+    dow, day, mon, year, hh, mm, ss, zone = m.groups()
+    if len(year) != 4:
+        return f"{short(v)!r}: the year must have four digits (RSS Best Practices Profile)"
+    if zone not in _ZONES and zone[0] not in "+-":
+        return f"{short(v)!r}: zone {zone!r} is not GMT, a US zone or a numeric offset"
+    if zone[0] in "+-" and (int(zone[1:3]) > 14 or int(zone[3:]) > 59):
+        return f"{short(v)!r}: offset {zone} is out of range"
+    try:
+        dt = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss or 0))
+    except ValueError:
+        return f"{short(v)!r} is not a real date and time"
+    if dow and _DAYS[dt.weekday()] != dow:
+        return f"{short(v)!r}: {day} {mon} {year} is a {_DAYS[dt.weekday()]}, not a {dow}"
+    return None
+
+
+# ---------------------------------------------------------------------------- other values
+
+#: RFC 3066 / BCP 47 shape, as Atom's schema spells it (RSS uses the same tags).
+LANG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*", re.A)
+#: type "/" subtype, optional parameters (RFC 2045 tokens).
+MIME_RE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;.*)?", re.S)
+UINT_RE = re.compile(r"\d+", re.A)
+UDECIMAL_RE = re.compile(r"\d+(?:\.\d*)?|\.\d+", re.A)
+#: sitemaps.org changefreq values, exactly (the XSD enumerates them without whitespace folding).
+CHANGEFREQS = frozenset("always hourly daily weekly monthly yearly never".split())
+#: xsd:decimal's lexical space.
+DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.A)
