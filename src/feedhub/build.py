@@ -85,18 +85,11 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
     status = load_status(out)
     built_at = now.astimezone(timezone.utc).isoformat(timespec="seconds")
 
-    def gate(doc: Document) -> OutputResult:
-        problems = validate(
-            doc.data,
-            doc.kind,
-            now=now,
-            news_window_hours=config.news_sitemap.window_hours,
-            news_max_urls=config.news_sitemap.max_urls,
-            max_urls=config.sitemap.max_urls,
-            max_bytes=config.sitemap.max_bytes,
-            site_url=config.site.url,
-        )
+    def gate(doc: Document, held_back: str | None = None) -> OutputResult:
+        problems = validate(doc.data, doc.kind, **validation_options(config, doc.kind, now))
         errors = tuple(str(p) for p in problems if p.severity == "error")
+        if held_back and not errors:
+            errors = (held_back,)
         warnings = doc.warnings + tuple(str(p) for p in problems if p.severity != "error")
         prev = status.get(doc.path)
         if errors:
@@ -138,6 +131,23 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
     return report
 
 
+def validation_options(config: Config, kind: str | None, now: datetime) -> dict:
+    """The validator options the build gate uses for a *kind* of output of *config*.
+
+    The archive's ``sitemap.max_urls`` / ``max_bytes`` bound its shards only; every other
+    kind is held to its own limits.
+    """
+    opts: dict = dict(
+        now=now,
+        news_window_hours=config.news_sitemap.window_hours,
+        news_max_urls=config.news_sitemap.max_urls,
+        site_url=config.site.url,
+    )
+    if kind == "sitemap":
+        opts.update(max_urls=config.sitemap.max_urls, max_bytes=config.sitemap.max_bytes)
+    return opts
+
+
 def _feed_documents(config: Config, store: Store, now: datetime) -> Iterator[Document]:
     for feed in config.feeds:
         articles = store.newest(feed.filter, feed.limit)
@@ -169,19 +179,24 @@ def _sitemap_urls(config: Config) -> list[str]:
 def _publish_set(docs: Iterable[Document], gate, out: Path, index_path: str, report: BuildReport, status) -> None:
     """Publish a set of numbered files plus their index, then drop numbered files it no longer lists.
 
-    Stale parts are removed only after the new index (or single file) was
-    published, so a reader following the previous index never hits a 404.
+    The index comes last and is held back when one of its parts was rejected (it would
+    point readers at a missing or outdated file).  Stale parts are removed only after the
+    new index (or single file) was published, so a reader following the previous index
+    never hits a 404.
     """
     produced: set[str] = set()
+    rejected: list[str] = []
     index_ok = False
     for doc in docs:
         produced.add(doc.path)
-        result = gate(doc)
         if doc.path == index_path:
-            index_ok = result.outcome != "rejected"
+            held = f"not published: its part {rejected[0]} was rejected (the previous index and parts stay)" if rejected else None
+            index_ok = gate(doc, held).outcome != "rejected"
+        elif gate(doc).outcome == "rejected":
+            rejected.append(doc.path)
     if not index_ok:
         return
-    stem = Path(index_path).stem
+    stem = Path(index_path).name.removesuffix(".gz").removesuffix(".xml")
     part = re.compile(rf"^{re.escape(stem)}-\d+\.xml(\.gz)?$")
     folder = out / Path(index_path).parent
     if not folder.is_dir():

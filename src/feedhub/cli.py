@@ -11,7 +11,7 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Sequence
 
@@ -42,9 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--now", metavar="ISO", help="build as of this moment (ISO 8601; default: the clock)")
     s.add_argument("--only", action="append", choices=["feeds", "news_sitemap", "sitemaps"], help="build only this group (repeatable)")
 
-    s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz). Without paths: every output of the config.")
+    s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's, by the specs' rules. Without paths: every output of the config, with the same site and limit checks as the build.")
     s.add_argument("paths", nargs="*", metavar="PATH")
-    s.add_argument("--now", metavar="ISO", help="judge the news window as of this moment (default: the clock)")
+    s.add_argument("--now", metavar="ISO", help="judge the news window as of this moment (default: the clock; without an offset: the site time zone, or UTC when PATHs are given)")
 
     s = sub.add_parser("run", parents=[common], help="run the scheduler daemon in the foreground", description="Build every output at start-up, then keep them fresh on the [schedule] timers. SIGTERM/SIGINT stop it; SIGHUP reloads the config.")
     s.add_argument("--once", action="store_true", help="build once and exit (for cron)")
@@ -70,7 +70,7 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(find_config_path(args.config))
 
 
-def _parse_now(value: str | None, config: Config) -> datetime:
+def _parse_now(value: str | None, tz: tzinfo) -> datetime:
     from .contract import parse_datetime
 
     if value is None:
@@ -78,7 +78,7 @@ def _parse_now(value: str | None, config: Config) -> datetime:
     dt = parse_datetime(value)
     if dt is None:
         raise FeedhubError(f"--now: cannot read date {value!r} (use ISO 8601, e.g. 2024-06-20T10:00:00+07:00)")
-    return dt if dt.tzinfo else dt.replace(tzinfo=config.site.tz)
+    return dt if dt.tzinfo else dt.replace(tzinfo=tz)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -105,7 +105,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .store import open_store
 
     config = _config(args)
-    now = _parse_now(args.now, config)
+    now = _parse_now(args.now, config.site.tz)
     with OutputLock(config.output_dir, "feedhub build"):
         store = open_store(config.store.url)
         try:
@@ -117,18 +117,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate
+    from .build import validation_options
+    from .validate import detect_kind, validate
 
     paths = [Path(p) for p in args.paths]
     config = None
-    if not paths or args.now:
-        config = _config(args)
     if not paths:
-        assert config is not None
+        config = _config(args)
         paths = _config_outputs(config)
         if not paths:
             raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
-    now = _parse_now(args.now, config) if config else datetime.now(timezone.utc)
+    now = _parse_now(args.now, config.site.tz if config else timezone.utc)
     errors = 0
     for path in paths:
         try:
@@ -138,7 +137,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
             errors += 1
             continue
         kind = "robots" if path.suffix == ".txt" else None
-        problems = validate(data, kind, now=now, site_url=config.site.url if config else None)
+        if config is None:
+            # Anyone's file: the specs' rules only; our config (its host, its limits) is not read.
+            problems = validate(data, kind, now=now)
+        else:
+            # Our outputs: exactly the options of the build gate.
+            try:
+                kind = kind or detect_kind(data)
+            except ValueError:
+                pass  # validate() below reports why
+            problems = validate(data, kind, **validation_options(config, kind, now))
         for p in problems:
             print(f"{path}: {p.severity}: {p}")
         n = sum(p.severity == "error" for p in problems)
