@@ -6,18 +6,28 @@ store connection; a build is short, so nothing waits long.  Each tick first
 asks the store for its change token and skips the build when nothing changed
 — except the news sitemap, which is also rebuilt exactly when its oldest
 story turns ``window_hours`` old.
+
+Signal handlers only hand the signal over to a thread: they run between two
+bytecodes of the main thread, which may hold the scheduler's locks.  A stop
+shuts the scheduler down without waiting for its executor (a build that ends
+by scheduling its follow-up would otherwise wait for the scheduler's lock
+forever), then waits for the build in progress itself.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from .build import GROUPS, BuildReport, run_once
 from .config import Config, load_config
@@ -36,12 +46,19 @@ def _clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _grace(config: Config) -> int:
+    # APScheduler 3.x takes only a positive number of seconds (0 raises TypeError).
+    return max(1, config.schedule.misfire_grace)
+
+
 @dataclass
 class _GroupState:
     #: Store change token the last successful build of this group saw.
     token: int | None = None
-    #: When the last store failure allows the next attempt, and the delay after that.
+    #: Delay before the next retry while the store is in trouble; 0 while it answers.
     backoff: float = 0.0
+    #: While the store is in trouble, regular ticks leave it alone until this retry.
+    retry_at: datetime | None = None
 
 
 @dataclass
@@ -52,31 +69,42 @@ class Daemon:
     states: dict[str, _GroupState] = field(default_factory=lambda: {g: _GroupState() for g in GROUPS})
     _lock: OutputLock | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
-    _shutdown: threading.Thread | None = None
+    _started: threading.Event = field(default_factory=threading.Event)
+    #: Held by whatever builds or reloads; a stop waits for it before the lock is released.
+    _busy: threading.Lock = field(default_factory=threading.Lock)
+    _signals: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
 
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.config.schedule.misfire_grace},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": _grace(self.config)},
             timezone=self.config.site.tz,
         )
+        self.scheduler.add_listener(lambda _event: self._started.set(), EVENT_SCHEDULER_STARTED)
 
     # -- one tick -------------------------------------------------------------
 
     def tick(self, group: str, force: bool = False) -> BuildReport | None:
         """Build *group* if the store changed (or *force*); never raises."""
-        if self._stopping.is_set():
+        with self._busy:
+            if self._stopping.is_set():
+                return None
+            return self._tick(group, force)
+
+    def _tick(self, group: str, force: bool) -> BuildReport | None:
+        config, state = self.config, self.states[group]  # one config for the whole build, even across a reload
+        if not force and state.retry_at is not None and _clock() < state.retry_at:
+            log.debug("%s: store in trouble, next try at %s", group, state.retry_at.isoformat(timespec="seconds"))
             return None
-        state = self.states[group]
         store: Store | None = None
         try:
             # Opened per tick: a replaced, restored or repaired store file is picked up by itself.
-            store = open_store(self.config.store.url)
+            store = open_store(config.store.url)
             token = store.change_token()
             if not force and token == state.token:
                 log.debug("%s: nothing changed (token %d), nothing built", group, token)
                 return None
-            report = run_once(self.config, store, _clock(), [group])
+            report = run_once(config, store, _clock(), [group])
         except StoreError as e:
             self._store_trouble(group, e)
             return None
@@ -91,7 +119,7 @@ class Daemon:
                 store.close()
         if state.backoff:
             log.info("%s: store is back", group)
-        state.token, state.backoff = token, 0.0
+        state.token, state.backoff, state.retry_at = token, 0.0, None
         self._log_report(report)
         if group == "news_sitemap":
             self._schedule_news_expiry(report.news_expiry)
@@ -100,11 +128,12 @@ class Daemon:
     def _store_trouble(self, group: str, e: StoreError) -> None:
         state = self.states[group]
         state.backoff = min(BACKOFF_MAX, state.backoff * 2 or BACKOFF_START)
+        state.retry_at = _clock() + timedelta(seconds=state.backoff)
         state.token = None  # rebuild once the store answers again
         log.error("%s: %s; keeping the last good files, retrying in %.0f s", group, e, state.backoff)
         self.scheduler.add_job(
-            self.tick, "date", run_date=_clock() + timedelta(seconds=state.backoff), args=[group, True],
-            id=f"retry-{group}", replace_existing=True,
+            self.tick, "date", run_date=state.retry_at, args=[group, True],
+            id=f"retry-{group}", replace_existing=True, misfire_grace_time=None,
         )
 
     def _schedule_news_expiry(self, when: datetime | None) -> None:
@@ -135,17 +164,28 @@ class Daemon:
 
     # -- life cycle -----------------------------------------------------------
 
-    def schedule_jobs(self) -> None:
-        cfg = self.config
-        per_group = {"feeds": cfg.schedule.feeds, "news_sitemap": cfg.schedule.news_sitemap, "sitemaps": cfg.schedule.sitemaps}
-        for group in GROUPS:
-            trigger = make_trigger(per_group[group], cfg.site.tz, cfg.schedule.jitter)
-            self.scheduler.add_job(self.tick, trigger, args=[group], id=group, replace_existing=True)
+    @staticmethod
+    def triggers(config: Config) -> dict[str, BaseTrigger]:
+        s = config.schedule
+        per_group = {"feeds": s.feeds, "news_sitemap": s.news_sitemap, "sitemaps": s.sitemaps}
+        return {g: make_trigger(per_group[g], config.site.tz, s.jitter) for g in GROUPS}
+
+    def schedule_jobs(self, triggers: dict[str, BaseTrigger]) -> None:
+        for group, trigger in triggers.items():
+            self.scheduler.add_job(
+                self.tick, trigger, args=[group], id=group, replace_existing=True, misfire_grace_time=_grace(self.config)
+            )
 
     def reload(self) -> None:
+        with self._busy:
+            if not self._stopping.is_set():
+                self._reload()
+
+    def _reload(self) -> None:
         try:
             new = load_config(self.config_path)
-        except FeedhubError as e:
+            triggers = self.triggers(new)
+        except (FeedhubError, ValueError) as e:
             log.error("config reload failed, keeping the running config: %s", e)
             return
         if new.output_dir != self.config.output_dir:
@@ -161,36 +201,45 @@ class Daemon:
         self.config = new
         for state in self.states.values():
             state.token = None
-        self.schedule_jobs()
+        self.schedule_jobs(triggers)
         log.info("config reloaded from %s", self.config_path)
         for group in GROUPS:
             self.scheduler.add_job(self.tick, "date", run_date=_clock(), args=[group, True], id=f"reload-{group}", replace_existing=True)
 
-    def stop(self, signum: int, _frame: object) -> None:
-        log.info("%s received: finishing the build in progress, then exiting", signal.Signals(signum).name)
-        self._stopping.set()
-        if self.scheduler.running and self._shutdown is None:
-            # shutdown(wait=True) blocks until the running build is written; the
-            # handler runs on the main thread, which must get back to the scheduler loop.
-            self._shutdown = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True})
-            self._shutdown.start()
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        # Only hand over (SimpleQueue.put is safe in a signal handler); _stopping stops the next build at once.
+        if signum != signal.SIGHUP:
+            self._stopping.set()
+        self._signals.put(signum)
+
+    def _handle_signals(self) -> None:
+        while True:
+            signum = self._signals.get()
+            if signum == signal.SIGHUP:
+                log.info("SIGHUP received: reloading %s", self.config_path)
+                self.scheduler.add_job(self.reload, id="reload", replace_existing=True)  # runs between builds
+                continue
+            log.info("%s received: finishing the build in progress, then exiting", signal.Signals(signum).name)
+            self._started.wait()  # run() returns by itself when the stop came before the scheduler started
+            self.scheduler.shutdown(wait=False)
+            return
 
     def run(self) -> int:
+        triggers = self.triggers(self.config)
         self._lock = OutputLock(self.config.output_dir, "feedhub run")
         self._lock.acquire()
         try:
-            signal.signal(signal.SIGTERM, self.stop)
-            signal.signal(signal.SIGINT, self.stop)
-            signal.signal(signal.SIGHUP, lambda *_: self.reload())
-            log.info("feedhub daemon started on %s, publishing to %s", self.config_path, self.config.output_dir)
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                signal.signal(signum, self._on_signal)
+            threading.Thread(target=self._handle_signals, name="feedhub-signals", daemon=True).start()
+            log.info("feedhub daemon started (pid %d) on %s, publishing to %s", os.getpid(), self.config_path, self.config.output_dir)
             for group in GROUPS:
                 self.tick(group, force=True)
-            if self._stopping.is_set():
-                return 0
-            self.schedule_jobs()
-            self.scheduler.start()
-            if self._shutdown is not None:
-                self._shutdown.join()  # the lock is held until the last write is done
+            if not self._stopping.is_set():
+                self.schedule_jobs(triggers)
+                self.scheduler.start()  # returns once the signal thread shut it down
+            with self._busy:
+                pass  # the build in progress has written its files; later ones see _stopping
             log.info("feedhub daemon stopped")
             return 0
         finally:

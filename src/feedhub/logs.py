@@ -32,3 +32,9 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    # APScheduler's warnings (missed or skipped runs) in the same format, not as plain
+    # text from logging's last-resort handler in the middle of JSON lines.
+    aps = logging.getLogger("apscheduler")
+    aps.handlers[:] = [handler]
+    aps.setLevel(max(logging.WARNING, root.level))
+    aps.propagate = False
