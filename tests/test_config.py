@@ -137,8 +137,26 @@ def test_bad_schedule_names_key_and_cron_problem(in_tmp):
         load_text(SITE + '[schedule]\nfeeds = "every minute"\n')
     e = excinfo.value
     assert e.key == "schedule.feeds"
-    assert str(e).startswith('config.toml: schedule.feeds: is neither an interval ("30s", "2m", "1h") nor a valid cron expression: ')
-    assert "\n" not in str(e)
+    assert str(e) == 'config.toml: schedule.feeds: is neither an interval ("30s", "2m", "1h") nor a cron expression with 5 fields, got "every minute"'
+
+
+def test_bad_cron_field_names_key_and_problem(in_tmp):
+    with pytest.raises(ConfigError) as excinfo:
+        load_text(SITE + '[schedule]\nsitemaps = "61 * * * *"\n')
+    assert str(excinfo.value).startswith('config.toml: schedule.sitemaps: is neither an interval ("30s", "2m", "1h") nor a valid cron expression: ')
+    assert "\n" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize("cron", ["0 6 * * 7", "* * * * 5-7", "0 6 * * 0"])
+def test_crontab_sunday_numbers_accepted(in_tmp, cron):
+    # crontab counts 0 and 7 as Sunday; APScheduler 3 alone would refuse 7.
+    assert load_text(SITE + f'[schedule]\nsitemaps = "{cron}"\n').schedule.sitemaps.cron == cron
+
+
+def test_zero_misfire_grace_refused(in_tmp):
+    with pytest.raises(ConfigError) as excinfo:
+        load_text(SITE + '[schedule]\nmisfire_grace = "0s"\n')
+    assert excinfo.value.key == "schedule.misfire_grace"
 
 
 def test_cron_schedule_accepted(in_tmp):

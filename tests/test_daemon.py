@@ -553,11 +553,3 @@ def test_store_trouble_backs_off_and_regular_ticks_wait_for_the_retry(site, monk
     assert (state.backoff, state.retry_at) == (0.0, None)
     assert "feeds: store is back" in daemon_log.text
     assert d.tick("feeds") is None and "feeds: nothing changed" in daemon_log.records[-1].getMessage()
-
-
-def test_a_zero_misfire_grace_is_accepted(site):
-    (site / "config.toml").write_text(config_text().replace('misfire_grace = "5s"', 'misfire_grace = "0s"'), encoding="utf-8")
-    config = load_config(site / "config.toml")
-    d = Daemon(str(site / "config.toml"), config)
-    d.schedule_jobs(d.triggers(config))  # APScheduler 3.x refuses a grace of 0
-    assert {j.id: j.misfire_grace_time for j in d.scheduler.get_jobs()} == {"feeds": 1, "news_sitemap": 1, "sitemaps": 1}

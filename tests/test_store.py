@@ -383,6 +383,22 @@ def test_missing_file_without_create_is_store_error(sqlite_path):
     assert not sqlite_path.exists()
 
 
+@pytest.mark.parametrize("content", [b"", "foreign"], ids=["zero-bytes", "foreign-sqlite"])
+def test_non_feedhub_file_without_create_is_refused_and_left_untouched(sqlite_path, content):
+    if content == "foreign":
+        db = sqlite3.connect(sqlite_path)
+        db.execute("CREATE TABLE notes (x)")
+        db.commit()
+        db.close()
+    else:
+        sqlite_path.write_bytes(content)
+    before = sqlite_path.read_bytes()
+    with pytest.raises(StoreError, match="not a feedhub store"):
+        open_store("sqlite:///" + str(sqlite_path))
+    assert sqlite_path.read_bytes() == before
+    assert sorted(p.name for p in sqlite_path.parent.iterdir()) == [sqlite_path.name]
+
+
 @pytest.mark.parametrize("create", [False, True])
 def test_corrupt_file_is_store_error_and_left_untouched(sqlite_path, create):
     garbage = bytes(range(256)) * 64 + os.urandom(4096)

@@ -255,13 +255,24 @@ def parse_schedule(value: Any, t: _Table, name: str) -> Schedule:
         if seconds <= 0:
             raise t.fail(name, f"interval must be longer than zero, got {_show(value)}")
         return Schedule(interval=seconds)
-    from apscheduler.triggers.cron import CronTrigger  # only needed for cron strings
+    # Checked by building the daemon's own trigger, so crontab's weekday numbering
+    # (7 = Sunday) is judged the way the daemon will run it.
+    from .schedule import make_trigger  # schedule.py imports this module
 
+    if len(value.split()) != 5:
+        raise t.fail(name, f'is neither an interval ("30s", "2m", "1h") nor a cron expression with 5 fields, got {_show(value)}')
     try:
-        CronTrigger.from_crontab(value, timezone="UTC")
+        make_trigger(Schedule(cron=value), ZoneInfo("UTC"), 0)
     except ValueError as e:
         raise t.fail(name, f'is neither an interval ("30s", "2m", "1h") nor a valid cron expression: {e}') from None
     return Schedule(cron=value)
+
+
+def _positive_seconds(t: _Table, name: str, default: str) -> int:
+    v = _seconds(t, name, default)
+    if v < 1:
+        raise t.fail(name, "must be at least 1s (APScheduler needs a grace period)")
+    return v
 
 
 def _seconds(t: _Table, name: str, default: str) -> int:
@@ -323,7 +334,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         news_sitemap=parse_schedule(sc.data.get("news_sitemap", "2m"), sc, "news_sitemap"),
         sitemaps=parse_schedule(sc.data.get("sitemaps", "1h"), sc, "sitemaps"),
         jitter=_seconds(sc, "jitter", "0s"),
-        misfire_grace=_seconds(sc, "misfire_grace", "5m"),
+        misfire_grace=_positive_seconds(sc, "misfire_grace", "5m"),
     )
     sc.used.update({"feeds", "news_sitemap", "sitemaps"})
     sc.finish()

@@ -46,11 +46,6 @@ def _clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _grace(config: Config) -> int:
-    # APScheduler 3.x takes only a positive number of seconds (0 raises TypeError).
-    return max(1, config.schedule.misfire_grace)
-
-
 @dataclass
 class _GroupState:
     #: Store change token the last successful build of this group saw.
@@ -77,7 +72,7 @@ class Daemon:
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": _grace(self.config)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.config.schedule.misfire_grace},
             timezone=self.config.site.tz,
         )
         self.scheduler.add_listener(lambda _event: self._started.set(), EVENT_SCHEDULER_STARTED)
@@ -173,7 +168,7 @@ class Daemon:
     def schedule_jobs(self, triggers: dict[str, BaseTrigger]) -> None:
         for group, trigger in triggers.items():
             self.scheduler.add_job(
-                self.tick, trigger, args=[group], id=group, replace_existing=True, misfire_grace_time=_grace(self.config)
+                self.tick, trigger, args=[group], id=group, replace_existing=True, misfire_grace_time=self.config.schedule.misfire_grace
             )
 
     def reload(self) -> None:

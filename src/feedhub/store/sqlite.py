@@ -79,9 +79,10 @@ class SQLiteStore:
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             # isolation_level=None: we issue BEGIN ourselves so a batch is one transaction.
             self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # Version first: a foreign or empty file must be refused before anything writes to it.
+            self._migrate(create)
+            self._db.execute("PRAGMA journal_mode=WAL")  # persistent; a no-op once set
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
         except sqlite3.Error as e:
             self.close()
             raise StoreError(f"store {path}: {e}") from e
@@ -91,8 +92,12 @@ class SQLiteStore:
             self.close()
             raise
 
-    def _migrate(self) -> None:
+    def _migrate(self, create: bool) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and not create:
+            # An empty or foreign SQLite file would otherwise get a fresh schema and the
+            # daemon would publish empty feeds over the good ones.
+            raise StoreError(f"store {self.path}: not a feedhub store (run `feedhub ingest` to create one)")
         if version > SCHEMA_VERSION:
             raise StoreError(f"store {self.path}: schema version {version} is newer than this feedhub ({SCHEMA_VERSION}); upgrade feedhub")
         if version == SCHEMA_VERSION:
