@@ -384,3 +384,18 @@ def test_stale_shards_removed_for_other_index_paths(tmp_path, capsys, monkeypatc
     assert (outcomes[shard.format(2)], outcomes[shard.format(3)]) == ("removed", "removed")
     assert {shard.format(1), index} <= set(site.files())
     assert not {shard.format(2), shard.format(3)} & set(site.files())
+
+
+def test_future_dated_article_stays_out_until_its_time(tmp_path, capsys):
+    site = Site(tmp_path, capsys)
+    now = make_article(2).published  # articles 1..2 are due, 3 is scheduled an hour later
+    site.ingest([make_article(n) for n in (1, 2, 3)])
+    code, _, _ = site.build(now=now.isoformat())
+    assert code == 0
+    everything = b"".join(p.read_bytes() if p.suffix != ".gz" else gzip.decompress(p.read_bytes()) for p in site.out.rglob("*.xml*"))
+    assert make_article(2).url.encode() in everything
+    assert make_article(3).url.encode() not in everything
+    code, _, _ = site.build(now=make_article(3).published.isoformat())
+    assert code == 0
+    assert make_article(3).url.encode() in (site.out / "all" / "rss.xml").read_bytes()
+    assert make_article(3).url.encode() in (site.out / "news-sitemap.xml").read_bytes()

@@ -349,6 +349,27 @@ def test_news_sitemap_drops_an_article_when_it_turns_window_hours_old(site, star
     assert d.alive
 
 
+def test_a_scheduled_story_appears_when_it_comes_due_without_a_store_change(site, start):
+    # Every timer is an hour: only the due-time job can publish it.
+    text = config_text(news_every="1h").replace('feeds = "1s"', 'feeds = "1h"').replace('sitemaps = "1s"', 'sitemaps = "1h"')
+    (site / "config.toml").write_text(text, encoding="utf-8")
+    scheduled = article(60, seconds_ago=-4.0)  # published four seconds from now
+    add(site, scheduled)
+    token = change_token(site)
+    out, url = site / "feeds", ARTICLE_URL.format(n=60)
+
+    d = started_and_built(start())
+    due = scheduled.published.timestamp()
+    assert time.time() < due
+    assert url not in links(out / "all/rss.xml") and url not in locs(out / "news-sitemap.xml")
+    wait_until(lambda: url in links(out / "all/rss.xml"), due - time.time() + SOON, "the story in the feed")
+    wait_until(lambda: url in locs(out / "news-sitemap.xml"), SOON, "the story in the news sitemap")
+    wait_until(lambda: url in locs(out / "sitemap-1.xml.gz"), SOON, "the story in the archive sitemap")
+    assert (out / "all/rss.xml").stat().st_mtime >= due - 0.05
+    assert change_token(site) == token
+    assert d.alive
+
+
 # -- one daemon per output dir --------------------------------------------------------------
 
 

@@ -506,3 +506,20 @@ def test_write_blocked_by_another_writer_is_store_error(sqlite_path):
         writer.close()
     assert s.upsert([make_article(1)]) == UpsertResult(new=1)  # nothing half-done, usable again
     s.close()
+
+
+def test_future_dated_articles_wait_until_their_time(store):
+    # make_article(n) is published n hours after 2024-06-19 08:00 +07:00.
+    store.upsert([make_article(n) for n in (1, 2, 3)])
+    at_2 = make_article(2).published
+    assert ids(store.newest(FeedFilter(), 10, until=at_2)) == ["art-2", "art-1"]
+    assert ids(store.newest(FeedFilter(section="nasional"), 10, until=at_2)) == ["art-2", "art-1"]
+    assert ids(store.newest(FeedFilter(tag="berita"), 10, until=at_2)) == ["art-2", "art-1"]
+    assert [r.url for r in store.iter_sitemap_rows(until=at_2)] == [make_article(n).url for n in (1, 2)]
+    assert store.next_published_after(at_2) == make_article(3).published
+    assert store.next_published_after(make_article(3).published) is None
+
+
+def test_next_published_after_ignores_drafts_and_deleted(store):
+    store.upsert([make_article(1), make_article(2, status="draft"), make_article(3, status="deleted")])
+    assert store.next_published_after(make_article(1).published) is None

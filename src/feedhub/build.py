@@ -48,6 +48,8 @@ class BuildReport:
     seconds: float = 0.0
     #: When the news sitemap next changes with no new article (the oldest one ages out).
     news_expiry: datetime | None = None
+    #: When the next future-dated article comes due and must appear with no store change.
+    next_release: datetime | None = None
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -116,6 +118,8 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
         return result
 
     try:
+        # Articles dated after now (scheduled stories) stay out of every output until then.
+        report.next_release = store.next_published_after(now)
         if "feeds" in groups:
             for doc in _feed_documents(config, store, now):
                 gate(doc)
@@ -123,7 +127,7 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
             docs, report.news_expiry = _news_documents(config, store, now)
             _publish_set(docs, gate, out, config.news_sitemap.path, report, status)
         if "sitemaps" in groups and config.sitemap.enabled:
-            _publish_set(_archive_documents(config, store), gate, out, config.sitemap.path, report, status)
+            _publish_set(_archive_documents(config, store, now), gate, out, config.sitemap.path, report, status)
             gate(sitemaps.render_robots(_sitemap_urls(config)))
     finally:
         save_status(out, status)
@@ -150,7 +154,7 @@ def validation_options(config: Config, kind: str | None, now: datetime) -> dict:
 
 def _feed_documents(config: Config, store: Store, now: datetime) -> Iterator[Document]:
     for feed in config.feeds:
-        articles = store.newest(feed.filter, feed.limit)
+        articles = store.newest(feed.filter, feed.limit, until=now)
         yield rss.render_rss(feed, articles, now)
         yield atom.render_atom(feed, articles, now)
 
@@ -163,8 +167,8 @@ def _news_documents(config: Config, store: Store, now: datetime) -> tuple[list[D
     return docs, news_sitemap.next_news_expiry(articles, cfg.window_hours, now)
 
 
-def _archive_documents(config: Config, store: Store) -> Iterator[Document]:
-    return sitemaps.render_archive(config.sitemap, config.site.url, config.base_url, store.iter_sitemap_rows())
+def _archive_documents(config: Config, store: Store, now: datetime) -> Iterator[Document]:
+    return sitemaps.render_archive(config.sitemap, config.site.url, config.base_url, store.iter_sitemap_rows(until=now))
 
 
 def _sitemap_urls(config: Config) -> list[str]:

@@ -116,8 +116,8 @@ class Daemon:
             log.info("%s: store is back", group)
         state.token, state.backoff, state.retry_at = token, 0.0, None
         self._log_report(report)
-        if group == "news_sitemap":
-            self._schedule_news_expiry(report.news_expiry)
+        due = [t for t in (report.next_release, report.news_expiry if group == "news_sitemap" else None) if t]
+        self._schedule_due(group, min(due) if due else None)
         return report
 
     def _store_trouble(self, group: str, e: StoreError) -> None:
@@ -131,13 +131,17 @@ class Daemon:
             id=f"retry-{group}", replace_existing=True, misfire_grace_time=None,
         )
 
-    def _schedule_news_expiry(self, when: datetime | None) -> None:
+    def _schedule_due(self, group: str, when: datetime | None) -> None:
+        """A forced build when *group* changes with no store edit: a scheduled story comes
+        due, or (news sitemap) the oldest story leaves the window."""
+        job_id = f"due-{group}"
         if when is None:
+            if self.scheduler.get_job(job_id):
+                self.scheduler.remove_job(job_id)
             return
-        # A forced build at the moment the oldest story leaves the window, edits or not.
         self.scheduler.add_job(
-            self.tick, "date", run_date=when + timedelta(milliseconds=5), args=["news_sitemap", True],
-            id="news-expiry", replace_existing=True, misfire_grace_time=None,
+            self.tick, "date", run_date=when + timedelta(milliseconds=5), args=[group, True],
+            id=job_id, replace_existing=True, misfire_grace_time=None,
         )
 
     def _log_report(self, report: BuildReport) -> None:

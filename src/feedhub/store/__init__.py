@@ -37,14 +37,18 @@ class Store(Protocol):
     def get(self, article_id: str) -> Article | None:
         """One article in any status, or None (ingest round-trip, tests)."""
 
-    def newest(self, flt: FeedFilter, limit: int) -> list[Article]:
-        """The newest *limit* published articles matching *flt*, newest first, ties by id (feeds)."""
+    def newest(self, flt: FeedFilter, limit: int, until: datetime | None = None) -> list[Article]:
+        """The newest *limit* published articles matching *flt* and published by *until*,
+        newest first, ties by id (feeds)."""
 
     def published_between(self, start: datetime, end: datetime) -> list[Article]:
         """Published articles with ``start < published <= end``, newest first, ties by id (news sitemap)."""
 
-    def iter_sitemap_rows(self) -> Iterator[SitemapRow]:
-        """Every published article's URL and lastmod, ordered by id, streamed (archive sitemaps)."""
+    def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
+        """URL and lastmod of every article published by *until*, ordered by id, streamed (archive sitemaps)."""
+
+    def next_published_after(self, moment: datetime) -> datetime | None:
+        """When the next future-dated published article comes due (the daemon rebuilds then)."""
 
     def change_token(self) -> int:
         """A number that grows with every change to any article; one indexed query (idle ticks)."""

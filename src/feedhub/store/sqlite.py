@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterator, Sequence
 
 from ..errors import StoreError
@@ -175,8 +175,11 @@ class SQLiteStore:
         rows = self._query("SELECT doc FROM articles WHERE id = ?", (article_id,))
         return article_from_dict(json.loads(rows[0][0])) if rows else None
 
-    def newest(self, flt: FeedFilter, limit: int) -> list[Article]:
+    def newest(self, flt: FeedFilter, limit: int, until: datetime | None = None) -> list[Article]:
         where, params = ["a.status = 'published'"], []
+        if until is not None:
+            where.append("a.published_us <= ?")
+            params.append(_micros(until))
         table = "articles a"
         if flt.tag is not None:
             table = "article_tags t JOIN articles a ON a.id = t.article_id"
@@ -200,10 +203,14 @@ class SQLiteStore:
         )
         return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, (_micros(start), _micros(end)))]
 
-    def iter_sitemap_rows(self) -> Iterator[SitemapRow]:
+    def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
         # A dedicated cursor read in batches: memory stays flat however large the table.
         try:
-            cur = self._db.execute("SELECT url, lastmod FROM articles WHERE status = 'published' ORDER BY id")
+            sql = "SELECT url, lastmod FROM articles WHERE status = 'published'"
+            params: tuple[int, ...] = ()
+            if until is not None:
+                sql, params = sql + " AND published_us <= ?", (_micros(until),)
+            cur = self._db.execute(sql + " ORDER BY id", params)
             while True:
                 batch = cur.fetchmany(_STREAM_BATCH)
                 if not batch:
@@ -212,6 +219,10 @@ class SQLiteStore:
                     yield SitemapRow(url, lastmod)
         except sqlite3.Error as e:
             raise StoreError(f"store {self.path}: {e}") from e
+
+    def next_published_after(self, moment: datetime) -> datetime | None:
+        row = self._query("SELECT min(published_us) FROM articles WHERE status = 'published' AND published_us > ?", (_micros(moment),))
+        return None if row[0][0] is None else _EPOCH + timedelta(microseconds=row[0][0])
 
     def change_token(self) -> int:
         return self._query("SELECT coalesce(max(seq), 0) FROM articles")[0][0]
