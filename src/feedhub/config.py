@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ._toml_table import Table, show
 from .errors import ConfigError
 from .model import FeedFilter
 
@@ -155,112 +156,38 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return parse_config(raw, source, Path(path).resolve().parent)
 
 
-class _Table:
-    """Typed reads from one TOML table, remembering which keys were used."""
-
-    def __init__(self, source: str, prefix: str, data: Any) -> None:
-        self.source, self.prefix = source, prefix
-        if not isinstance(data, dict):
-            raise ConfigError(source, prefix, f"must be a table, got {_show(data)}")
-        self.data: dict[str, Any] = data
-        self.used: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def fail(self, name: str, problem: str) -> ConfigError:
-        return ConfigError(self.source, self.key(name), problem)
-
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
-        self.used.add(name)
-        if name not in self.data:
-            if default is ...:
-                raise self.fail(name, "is required")
-            return default
-        v = self.data[name]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        # TOML true/false are Python ints: only accept them where a boolean is wanted.
-        ok = isinstance(v, kinds) and (bool in kinds or not isinstance(v, bool))
-        if not ok:
-            raise self.fail(name, f"must be {what or _kind_name(kind)}, got {_show(v)}")
-        return v
-
-    def text(self, name: str, default: Any = ...) -> Any:
-        v = self.get(name, str, default, "a string")
-        if isinstance(v, str) and not v.strip():
-            raise self.fail(name, "must not be empty")
-        return v
-
-    def positive_int(self, name: str, default: int, maximum: int | None = None) -> int:
-        v = self.data.get(name, default)
-        self.used.add(name)
-        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-            raise self.fail(name, f"must be a positive integer, got {_show(v)}")
-        if maximum is not None and v > maximum:
-            raise self.fail(name, f"must be at most {maximum}, got {v}")
-        return v
-
-    def sub(self, name: str) -> _Table:
-        self.used.add(name)
-        return _Table(self.source, self.key(name), self.data.get(name, {}))
-
-    def finish(self) -> None:
-        for k in self.data:
-            if k not in self.used:
-                raise self.fail(k, "unknown key")
-
-
-def _kind_name(kind: Any) -> str:
-    names = {str: "a string", int: "an integer", bool: "true or false", float: "a number", list: "a list"}
-    if isinstance(kind, tuple):
-        return " or ".join(names.get(k, k.__name__) for k in kind)
-    return names.get(kind, kind.__name__)
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, str):
-        return '"' + v.replace('"', '\\"') + '"'
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):
-        return "a table"
-    if isinstance(v, list):
-        return "a list"
-    return repr(v)
-
-
-def _http_url(t: _Table, name: str, default: Any = ...) -> Any:
+def _http_url(t: Table, name: str, default: Any = ...) -> Any:
     v = t.text(name, default)
     if v is None:
         return None
     parts = urlsplit(v)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise t.fail(name, f"must be an absolute http(s) URL, got {_show(v)}")
+        raise t.fail(name, f"must be an absolute http(s) URL, got {show(v)}")
     return v
 
 
-def _language(t: _Table, name: str, default: Any = ...) -> Any:
+def _language(t: Table, name: str, default: Any = ...) -> Any:
     v = t.text(name, default)
     if v is not None and not _LANG_RE.match(v):
-        raise t.fail(name, f"must be a BCP 47 language tag such as \"id\" or \"zh-TW\", got {_show(v)}")
+        raise t.fail(name, f"must be a BCP 47 language tag such as \"id\" or \"zh-TW\", got {show(v)}")
     return v
 
 
-def parse_schedule(value: Any, t: _Table, name: str) -> Schedule:
+def parse_schedule(value: Any, t: Table, name: str) -> Schedule:
     if not isinstance(value, str):
-        raise t.fail(name, f'must be an interval such as "2m" or a cron expression, got {_show(value)}')
+        raise t.fail(name, f'must be an interval such as "2m" or a cron expression, got {show(value)}')
     m = _INTERVAL_RE.match(value)
     if m:
         seconds = int(m.group(1)) * _UNITS[m.group(2)]
         if seconds <= 0:
-            raise t.fail(name, f"interval must be longer than zero, got {_show(value)}")
+            raise t.fail(name, f"interval must be longer than zero, got {show(value)}")
         return Schedule(interval=seconds)
     # Checked by building the daemon's own trigger, so crontab's weekday numbering
     # (7 = Sunday) is judged the way the daemon will run it.
     from .schedule import make_trigger  # schedule.py imports this module
 
     if len(value.split()) != 5:
-        raise t.fail(name, f'is neither an interval ("30s", "2m", "1h") nor a cron expression with 5 fields, got {_show(value)}')
+        raise t.fail(name, f'is neither an interval ("30s", "2m", "1h") nor a cron expression with 5 fields, got {show(value)}')
     try:
         make_trigger(Schedule(cron=value), ZoneInfo("UTC"), 0)
     except ValueError as e:
@@ -268,14 +195,14 @@ def parse_schedule(value: Any, t: _Table, name: str) -> Schedule:
     return Schedule(cron=value)
 
 
-def _positive_seconds(t: _Table, name: str, default: str) -> int:
+def _positive_seconds(t: Table, name: str, default: str) -> int:
     v = _seconds(t, name, default)
     if v < 1:
         raise t.fail(name, "must be at least 1s (APScheduler needs a grace period)")
     return v
 
 
-def _seconds(t: _Table, name: str, default: str) -> int:
+def _seconds(t: Table, name: str, default: str) -> int:
     v = t.get(name, (str, int), default, 'an interval such as "5s"')
     if isinstance(v, int):
         if v < 0:
@@ -283,20 +210,20 @@ def _seconds(t: _Table, name: str, default: str) -> int:
         return v
     m = _INTERVAL_RE.match(v)
     if not m:
-        raise t.fail(name, f'must be an interval such as "5s", got {_show(v)}')
+        raise t.fail(name, f'must be an interval such as "5s", got {show(v)}')
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
-def _rel_path(t: _Table, name: str, default: str) -> str:
+def _rel_path(t: Table, name: str, default: str) -> str:
     v = t.text(name, default)
     p = Path(v)
     if p.is_absolute() or ".." in p.parts:
-        raise t.fail(name, f"must be a path inside the output dir, got {_show(v)}")
+        raise t.fail(name, f"must be a path inside the output dir, got {show(v)}")
     return p.as_posix()
 
 
 def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
-    root = _Table(source, "", raw)
+    root = Table(source, "", raw)
 
     s = root.sub("site")
     site_url = _http_url(s, "url").rstrip("/")
@@ -304,7 +231,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     try:
         ZoneInfo(tzname)
     except (ZoneInfoNotFoundError, ValueError):
-        raise s.fail("timezone", f"unknown time zone {_show(tzname)} (use an IANA name such as \"Asia/Jakarta\")") from None
+        raise s.fail("timezone", f"unknown time zone {show(tzname)} (use an IANA name such as \"Asia/Jakarta\")") from None
     site_title = s.text("title")
     site = SiteConfig(
         title=site_title,
@@ -346,12 +273,12 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     feeds: list[FeedConfig] = []
     names: set[str] = set()
     for i, rf in enumerate(raw_feeds):
-        f = _Table(source, f"feeds[{i}]", rf)
+        f = Table(source, f"feeds[{i}]", rf)
         name = f.text("name")
         if not _NAME_RE.match(name):
-            raise f.fail("name", f"must be letters, digits, '-' or '_' (it names a folder), got {_show(name)}")
+            raise f.fail("name", f"must be letters, digits, '-' or '_' (it names a folder), got {show(name)}")
         if name in names:
-            raise f.fail("name", f"duplicate feed name {_show(name)}")
+            raise f.fail("name", f"duplicate feed name {show(name)}")
         names.add(name)
         flt = FeedFilter(section=f.text("section", None), tag=f.text("tag", None), language=_language(f, "language", None))
         rss_path = _rel_path(f, "rss_path", f"{name}/rss.xml")
@@ -404,7 +331,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     seen: set[str] = set()
     for p in paths:
         if p in seen:
-            raise ConfigError(source, "", f"two outputs share the path {_show(p)}")
+            raise ConfigError(source, "", f"two outputs share the path {show(p)}")
         seen.add(p)
 
     return Config(
@@ -421,7 +348,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     )
 
 
-def _window(t: _Table) -> float:
+def _window(t: Table) -> float:
     v = t.get("window_hours", (int, float), 48, "a number of hours")
     if v <= 0 or v > 48:
         raise t.fail("window_hours", f"must be more than 0 and at most 48 (Google News takes two days), got {v}")

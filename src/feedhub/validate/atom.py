@@ -153,7 +153,7 @@ def _no_atom_children(el, rep: Report) -> None:
 def _xhtml(el, rep: Report, rule: str) -> None:
     kids = list(el)
     if len(kids) != 1 or kids[0].tag != _XHTML_DIV or has_text(el):
-        rep.add(rule, f'type="xhtml" content must be exactly one xhtml:div (RFC 4287 §3.1.1.3)', el)
+        rep.add(rule, 'type="xhtml" content must be exactly one xhtml:div (RFC 4287 §3.1.1.3)', el)
         return
     for d in kids[0].iterdescendants():
         if not d.tag.startswith("{%s}" % XHTML_NS):
