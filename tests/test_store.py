@@ -523,3 +523,21 @@ def test_future_dated_articles_wait_until_their_time(store):
 def test_next_published_after_ignores_drafts_and_deleted(store):
     store.upsert([make_article(1), make_article(2, status="draft"), make_article(3, status="deleted")])
     assert store.next_published_after(make_article(1).published) is None
+
+
+def test_sitemap_stream_walks_the_primary_key_without_sorting(sqlite_path):
+    # A temp B-tree for ORDER BY means the whole table is sorted before the first row comes back.
+    store = open_store("sqlite:///" + str(sqlite_path), create=True)
+    try:
+        store.upsert([make_article(n) for n in range(1, 50)])
+        captured = []
+        store._db.set_trace_callback(captured.append)
+        rows = store.iter_sitemap_rows(until=make_article(40).published)
+        next(rows)
+        store._db.set_trace_callback(None)
+        (sql,) = [s for s in captured if s.lstrip().upper().startswith("SELECT")]
+        plan = " ".join(r[-1] for r in store._db.execute("EXPLAIN QUERY PLAN " + sql.replace("?", "0")))
+        assert "TEMP B-TREE" not in plan, plan
+        assert "SCAN articles" in plan, plan
+    finally:
+        store.close()

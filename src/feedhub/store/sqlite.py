@@ -206,7 +206,9 @@ class SQLiteStore:
     def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
         # A dedicated cursor read in batches: memory stays flat however large the table.
         try:
-            sql = "SELECT url, lastmod FROM articles WHERE status = 'published'"
+            # "+status" keeps SQLite off the status index: walking the primary key streams rows
+            # in id order, where the index would make it sort the whole table before row one.
+            sql = "SELECT url, lastmod FROM articles WHERE +status = 'published'"
             params: tuple[int, ...] = ()
             if until is not None:
                 sql, params = sql + " AND published_us <= ?", (_micros(until),)
