@@ -230,7 +230,8 @@ def test_identical_duplicate_within_one_file_counts_unchanged(cli, site):
     assert cli("a.ndjson") == (0, [summary(new=1, unchanged=1)], [])
 
 
-def test_batch_larger_than_ingest_batch_all_stored(cli, site):
+def test_batch_larger_than_ingest_batch_all_stored(cli, site, monkeypatch):
+    monkeypatch.setattr(ingest, "BATCH", 2000)
     n = 5000
     assert n > 2 * ingest.BATCH  # several transactions, a partial last one
     write_ndjson(site / "big.ndjson", (record(i) for i in range(1, n + 1)))
@@ -298,6 +299,39 @@ def test_illegal_characters_stripped_with_warning(cli, site):
     with opened(site) as store:
         a = store.get("art-1")
         assert (a.title, a.images[0].caption) == ("Judul ini", "Foto")
+
+
+@pytest.mark.parametrize(
+    ("title", "how"),
+    [
+        ("Judul\x01 ini", "raw"),  # a CMS that writes control characters unescaped
+        ("Judul\x01 ini", "escaped"),
+        ("Judul\b ini", "escaped"),
+        ("Judul\ufffe ini", "raw"),
+        ("Judul\ud800 ini", "escaped"),
+    ],
+    ids=["raw-c0", "escaped-c0", "backspace", "raw-fffe", "lone-surrogate"],
+)
+def test_every_spelling_of_an_illegal_character_is_stripped_not_fatal(cli, site, title, how):
+    line = json.dumps(record(1, title=title), ensure_ascii=(how == "escaped"))
+    if how == "raw":
+        line = line.replace(json.dumps(title, ensure_ascii=False)[1:-1], title)  # json.dumps escapes C0 anyway
+        assert title[5] in line
+    (site / "a.ndjson").write_text(line + "\n", encoding="utf-8", errors="surrogatepass")
+    code, out, err = cli("a.ndjson")
+    assert (code, out) == (0, [summary(new=1)])
+    assert err == ["warning: a.ndjson:1 id=art-1: title: removed 1 character XML 1.0 forbids"]
+    with opened(site) as store:
+        assert store.get("art-1").title == "Judul ini"
+
+
+def test_clean_lines_skip_the_per_field_search_but_keep_the_text(cli, site):
+    hostile = "“Kutipan” & <b>tebal</b> ]]> \t tab, emoji 😀, عربى"
+    write_ndjson(site / "a.ndjson", [record(1, title=hostile, summary=hostile)])
+    code, out, err = cli("a.ndjson")
+    assert (code, out, err) == (0, [summary(new=1)], [])
+    with opened(site) as store:
+        assert store.get("art-1").title == hostile
 
 
 # -- user errors: one line, exit 2, nothing written --------------------------------------------

@@ -25,22 +25,42 @@ _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _MIME_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _SECTION_RE = re.compile(r"^[\w-]+$")
 _YEAR_RE = re.compile(r"\d{4}")
+# Scheme, a plain host name (optional port), then anything but white space: what urlsplit
+# would accept as absolute http(s) with a host.  Everything else takes the full check.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?(?:[/?#][^\s]*)?\Z")
+_SPACE = re.compile(r"\s")
+_RAW_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_U_ESCAPE_SUSPECT = re.compile(r"\\u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF])")
+
+
+def json_may_hold_illegal(text: str) -> bool:
+    """Whether a raw JSON text can decode to a character XML 1.0 forbids.
+
+    Only \\b, \\f and \\u escapes of C0 controls, surrogates (lone ones; pairs are
+    fine but rare) and U+FFFE/U+FFFF can, or those characters raw (ingest reads JSON
+    with strict=False, so a raw control character in a string is stripped, not fatal).
+    """
+    if "\\b" in text or "\\f" in text or _RAW_ILLEGAL.search(text):
+        return True
+    return "\\u" in text and _U_ESCAPE_SUSPECT.search(text) is not None
 _DEFAULT_A, _DEFAULT_B = datetime(2000, 1, 1), datetime(2001, 2, 2)
 
 
 class _Reader:
     """Field access for one record, collecting strip warnings as it goes."""
 
-    __slots__ = ("raw", "id", "warnings")
+    __slots__ = ("raw", "id", "warnings", "strip")
 
-    def __init__(self, raw: dict[str, Any], article_id: str | None) -> None:
-        self.raw, self.id = raw, article_id
+    def __init__(self, raw: dict[str, Any], article_id: str | None, strip: bool = True) -> None:
+        self.raw, self.id, self.strip = raw, article_id, strip
         self.warnings: list[str] = []
 
     def fail(self, field: str, reason: str) -> ArticleError:
         return ArticleError(self.id, field, reason)
 
     def clean(self, field: str, value: str) -> str:
+        if not self.strip:
+            return value
         cleaned, n = _XML_ILLEGAL.subn("", value)
         if n:
             who = f"id={self.id}: " if self.id else ""
@@ -65,6 +85,8 @@ class _Reader:
             return None
         if len(v) > MAX_URL:
             raise self.fail(field, f"longer than {MAX_URL} characters ({len(v)})")
+        if _PLAIN_URL.match(v):
+            return v  # the common case, proven absolute http(s) with a host and no white space
         try:
             parts = urlsplit(v)
             host = parts.hostname
@@ -72,7 +94,7 @@ class _Reader:
             raise self.fail(field, f"not a valid URL {_short(v)}: {e}") from None
         if parts.scheme not in ("http", "https") or not host:
             raise self.fail(field, f"must be an absolute http(s) URL, got {_short(v)}")
-        if any(c.isspace() for c in v):
+        if _SPACE.search(v):
             raise self.fail(field, f"must not contain white space, got {_short(v)}")
         return v
 
@@ -125,8 +147,12 @@ def parse_datetime(value: str) -> datetime | None:
         return None
 
 
-def parse_article(raw: Any, site_tz: tzinfo, site_language: str) -> tuple[Article, list[str]]:
-    """Validate one import record; returns the article and any strip warnings."""
+def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool = True) -> tuple[Article, list[str]]:
+    """Validate one import record; returns the article and any strip warnings.
+
+    *strip* False skips the per-field search for XML-illegal characters; only for a
+    record whose JSON text :func:`json_may_hold_illegal` cleared.
+    """
     if not isinstance(raw, dict):
         raise ArticleError(None, "(record)", f"must be a JSON object, got {_type(raw)}")
     rid = raw.get("id")
@@ -141,7 +167,7 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str) -> tuple[Articl
         raise ArticleError(repr(rid)[1:-1], "id", "contains characters XML 1.0 forbids")
     if len(rid) > MAX_ID:
         raise ArticleError(rid[:40] + "…", "id", f"longer than {MAX_ID} characters")
-    r = _Reader(raw, rid)
+    r = _Reader(raw, rid, strip)
 
     url = r.url("url", raw.get("url"))
     title = r.text("title", raw.get("title"), required=True)
