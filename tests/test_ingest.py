@@ -244,6 +244,31 @@ def test_batch_larger_than_ingest_batch_all_stored(cli, site, monkeypatch):
     assert cli("big.ndjson") == (0, [summary(unchanged=n)], [])
 
 
+@pytest.mark.parametrize("workers", [0, 2], ids=["in-process", "worker-processes"])
+def test_worker_processes_report_and_store_exactly_what_in_process_ingest_does(cli, site, monkeypatch, workers):
+    monkeypatch.setattr(ingest, "PARALLEL_BYTES", 0)  # every file counts as large
+    monkeypatch.setattr(ingest, "WORKERS", workers)
+    monkeypatch.setattr(ingest, "_CHUNK", 7)  # many chunks, so order across workers matters
+    lines = [json.dumps(record(n), ensure_ascii=False) for n in range(1, 60)]
+    lines[9] = json.dumps(record(10, published="kemarin"))
+    lines[19] = '{"id": "art-20", "title": broken'
+    lines[29] = json.dumps(record(30, title="Judul\x01"))
+    lines[39] = json.dumps(record(1, title="Versi baru"))  # art-1 again, later in the file
+    (site / "big.ndjson").write_bytes(("\n".join(lines) + "\n").encode())
+    code, out, err = cli("big.ndjson")
+    assert code == 1
+    assert out == [summary(new=56, updated=1, rejected=2)]  # 59 lines: 2 rejected, art-1 twice
+    assert err == [
+        "warning: big.ndjson:30 id=art-30: title: removed 1 character XML 1.0 forbids",
+        "rejected: big.ndjson:10 id=art-10: published: cannot read date 'kemarin'",
+        "rejected: big.ndjson:20 id=art-20: (record): not valid JSON: Expecting value at column 27",
+    ]
+    with opened(site) as store:
+        assert store.count() == 56
+        assert store.get("art-1").title == "Versi baru"
+        assert store.get("art-59") == make_article(59)
+
+
 # -- input formats ---------------------------------------------------------------------
 
 

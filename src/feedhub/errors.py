@@ -43,6 +43,9 @@ class ArticleError(FeedhubError, ValueError):
         who = f"id={article_id}: " if article_id else ""
         super().__init__(f"{who}{field}: {reason}")
 
+    def __reduce__(self):  # travels back from ingest's worker processes
+        return type(self), (self.article_id, self.field, self.reason)
+
 
 class InputError(FeedhubError, OSError):
     """An input file cannot be read or is not JSON at all."""

@@ -15,6 +15,7 @@ from typing import Iterator, Protocol, Sequence
 
 from ..errors import StoreError
 from ..model import Article, FeedFilter, SitemapRow
+from .records import ArticleRecord, to_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,10 @@ class UpsertResult:
 
 
 class Store(Protocol):
-    def upsert(self, articles: Sequence[Article]) -> UpsertResult:
-        """Insert or replace by id in one transaction (ingest); unchanged articles are not touched."""
+    def upsert(self, articles: Sequence[Article | ArticleRecord]) -> UpsertResult:
+        """Insert or replace by id in one transaction (ingest); unchanged articles are not touched.
+
+        Ingest passes :class:`ArticleRecord` rows built by :func:`to_record` in its workers."""
 
     def get(self, article_id: str) -> Article | None:
         """One article in any status, or None (ingest round-trip, tests)."""
@@ -69,4 +72,4 @@ def open_store(url: str, *, create: bool = False) -> Store:
     raise StoreError(f"store url {url!r}: unsupported scheme {scheme!r} (supported: sqlite)")
 
 
-__all__ = ["Store", "StoreError", "UpsertResult", "open_store"]
+__all__ = ["ArticleRecord", "Store", "StoreError", "UpsertResult", "open_store", "to_record"]

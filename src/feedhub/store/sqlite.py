@@ -8,7 +8,6 @@ is ever hard-deleted: ``status = "deleted"`` is a tombstone with a fresh
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -16,8 +15,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator, Sequence
 
 from ..errors import StoreError
-from ..model import Article, FeedFilter, SitemapRow, article_from_dict, article_to_dict
+from ..model import Article, FeedFilter, SitemapRow, article_from_dict
 from . import UpsertResult
+from .records import ArticleRecord, micros, to_record
 
 SCHEMA_VERSION = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -63,9 +63,6 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
-def _micros(dt: datetime) -> int:
-    d = dt - _EPOCH
-    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
 
 
 class SQLiteStore:
@@ -121,18 +118,15 @@ class SQLiteStore:
 
     # -- ingest ---------------------------------------------------------------
 
-    def upsert(self, articles: Sequence[Article]) -> UpsertResult:
-        rows = []
-        for a in articles:
-            doc = json.dumps(article_to_dict(a), ensure_ascii=False, separators=(",", ":"))
-            rows.append((a, doc, hashlib.blake2b(doc.encode(), digest_size=16).digest()))
+    def upsert(self, articles: Sequence[Article | ArticleRecord]) -> UpsertResult:
+        rows = [a if isinstance(a, ArticleRecord) else to_record(a) for a in articles]
         new = updated = unchanged = 0
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
                 existing: dict[str, bytes] = {}
-                ids = [a.id for a, _, _ in rows]
+                ids = [r.id for r in rows]
                 for i in range(0, len(ids), 500):
                     chunk = ids[i : i + 500]
                     q = f"SELECT id, digest FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
@@ -140,22 +134,20 @@ class SQLiteStore:
                 seq = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
                 writes, retag = [], []
                 tags: dict[str, list[tuple[str, str, int]]] = {}  # id → tag rows of its last version
-                for a, doc, digest in rows:
-                    old = existing.get(a.id)
-                    if old == digest:
+                for r in rows:
+                    old = existing.get(r.id)
+                    if old == r.digest:
                         unchanged += 1
                         continue
                     if old is None:
                         new += 1
                     else:
                         updated += 1
-                        retag.append((a.id,))
-                    existing[a.id] = digest  # a repeated id later in the batch compares against this version
+                        retag.append((r.id,))
+                    existing[r.id] = r.digest  # a repeated id later in the batch compares against this version
                     seq += 1
-                    pub = _micros(a.published)
-                    lastmod = a.modified.isoformat(timespec="seconds")
-                    writes.append((a.id, a.status, a.section, a.language.lower(), pub, a.url, lastmod, digest, seq, doc))
-                    tags[a.id] = [(t, a.id, pub) for t in dict.fromkeys(a.tags)]
+                    writes.append((r.id, r.status, r.section, r.lang_key, r.published_us, r.url, r.lastmod, r.digest, seq, r.doc))
+                    tags[r.id] = [(t, r.id, r.published_us) for t in r.tags]
                 if retag:
                     db.executemany("DELETE FROM article_tags WHERE article_id = ?", retag)
                 db.executemany(_UPSERT, writes)
@@ -179,7 +171,7 @@ class SQLiteStore:
         where, params = ["a.status = 'published'"], []
         if until is not None:
             where.append("a.published_us <= ?")
-            params.append(_micros(until))
+            params.append(micros(until))
         table = "articles a"
         if flt.tag is not None:
             table = "article_tags t JOIN articles a ON a.id = t.article_id"
@@ -201,7 +193,7 @@ class SQLiteStore:
             "SELECT doc FROM articles WHERE status = 'published' AND published_us > ? AND published_us <= ? "
             "ORDER BY published_us DESC, id"
         )
-        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, (_micros(start), _micros(end)))]
+        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, (micros(start), micros(end)))]
 
     def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
         # A dedicated cursor read in batches: memory stays flat however large the table.
@@ -211,7 +203,7 @@ class SQLiteStore:
             sql = "SELECT url, lastmod FROM articles WHERE +status = 'published'"
             params: tuple[int, ...] = ()
             if until is not None:
-                sql, params = sql + " AND published_us <= ?", (_micros(until),)
+                sql, params = sql + " AND published_us <= ?", (micros(until),)
             cur = self._db.execute(sql + " ORDER BY id", params)
             while True:
                 batch = cur.fetchmany(_STREAM_BATCH)
@@ -223,7 +215,7 @@ class SQLiteStore:
             raise StoreError(f"store {self.path}: {e}") from e
 
     def next_published_after(self, moment: datetime) -> datetime | None:
-        row = self._query("SELECT min(published_us) FROM articles WHERE status = 'published' AND published_us > ?", (_micros(moment),))
+        row = self._query("SELECT min(published_us) FROM articles WHERE status = 'published' AND published_us > ?", (micros(moment),))
         return None if row[0][0] is None else _EPOCH + timedelta(microseconds=row[0][0])
 
     def change_token(self) -> int:

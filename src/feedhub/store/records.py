@@ -1,0 +1,57 @@
+"""An article as a backend stores it: the contract JSON plus the columns queries use.
+
+Building it (serialising, hashing) is pure and backend-neutral, so ingest can do it
+in a worker process and hand the store rows that cost only the SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import NamedTuple
+
+from ..model import Article, article_to_dict
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class ArticleRecord(NamedTuple):
+    id: str
+    status: str
+    section: str | None
+    #: Lower-cased BCP 47 tag, for RFC 4647 basic filtering.
+    lang_key: str
+    #: UTC microseconds since the epoch: exact ordering and windows.
+    published_us: int
+    url: str
+    #: W3C date-time of updated-else-published, ready for sitemaps.
+    lastmod: str
+    #: Hash of doc: an unchanged re-ingest writes nothing.
+    digest: bytes
+    #: The article as import-contract JSON; ``article_from_dict(json.loads(doc))`` gives it back.
+    doc: str
+    #: Distinct tags, in order.
+    tags: tuple[str, ...]
+
+
+def micros(dt: datetime) -> int:
+    d = dt - _EPOCH
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+def to_record(a: Article) -> ArticleRecord:
+    doc = _ENCODE(article_to_dict(a))
+    return ArticleRecord(
+        id=a.id,
+        status=a.status,
+        section=a.section,
+        lang_key=a.language.lower(),
+        published_us=micros(a.published),
+        url=a.url,
+        lastmod=a.modified.isoformat(timespec="seconds"),
+        digest=hashlib.blake2b(doc.encode(), digest_size=16).digest(),
+        doc=doc,
+        tags=tuple(dict.fromkeys(a.tags)),
+    )
