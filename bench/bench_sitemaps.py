@@ -1,8 +1,22 @@
-"""Archive sitemap speed and memory: ``python bench/bench_sitemaps.py``.
+"""Archive sitemap speed and memory: ``python bench/bench_sitemaps.py [--sizes 100000,1000000]``.
 
-Renders 100,000 and 1,000,000 generated rows (realistic news URLs, ~100 characters)
-into gzip shards + index, each size in its own subprocess so peak RSS is its own,
-and compares gzip levels 1 / 6 / 9 on one full 50,000-URL shard.  Prints only; no asserts.
+Renders generated rows (realistic news URLs, ~100 characters) into gzip shards + index, each
+size and row mix in its own subprocess so peak RSS is its own, and compares gzip levels
+1 / 4 / 6 / 9 on one full 50,000-URL shard.  Prints only; no asserts.
+
+Two row mixes:
+
+- ``one zone``: every lastmod in +07:00, ascending, every URL plain ASCII;
+- ``newsroom``: like bench/corpus.py (the W3 corpus): newest first, lastmods in five UTC
+  offsets (+07:00 55 %, +00:00 20 %, +08:00 15 %, -05:00 5 %, +03:00 5 %), 30 % of them
+  updated up to three days later, and 1 % of URLs with a non-ASCII path to percent-encode.
+
+Per run:
+
+- ``streamed``: rows generated lazily, as the store streams them; render time is the total
+  minus the time to generate the rows alone, and peak RSS (after imports) is this pass's;
+- ``gz`` and ``plain``: the same rows from a prebuilt list, timed with nothing to subtract,
+  written gzip-compressed (level 6, as published) and uncompressed (the Python work alone).
 """
 
 from __future__ import annotations
@@ -23,17 +37,34 @@ WORDS = (
     "timnas indonesia menang piala banjir jakarta gempa bumi pemilu kpu rupiah saham bank sentral "
     "listrik kendaraan baterai festival budaya bali wisata pantai kereta cepat bandung"
 ).split()
+#: (UTC offset in hours, weight) as in bench/corpus.py
+ZONES = ((7, 55), (0, 20), (8, 15), (-5, 5), (3, 5))
+MIXES = ("one zone", "newsroom")
 
 
-def rows(n: int, seed: int = 1):
+def rows(n: int, mix: str = "one zone", seed: int = 1):
     """*n* SitemapRows, generated lazily (the store streams too)."""
     from feedhub.model import SitemapRow
 
     rnd = random.Random(seed)
-    base = datetime(2015, 1, 1, tzinfo=timezone(timedelta(hours=7)))
+    if mix == "one zone":
+        base = datetime(2015, 1, 1, tzinfo=timezone(timedelta(hours=7)))
+        for i in range(n):
+            slug = "-".join(rnd.choices(WORDS, k=8))
+            lastmod = (base + timedelta(minutes=5 * i)).isoformat(timespec="seconds")
+            yield SitemapRow(f"{SITE}/{SECTIONS[i % 7]}/{slug}-{i}", lastmod)
+        return
+    zones = [timezone(timedelta(hours=h)) for h, _ in ZONES]
+    weights = [w for _, w in ZONES]
+    now = datetime(2024, 6, 20, 5, 0, tzinfo=timezone.utc)
     for i in range(n):
-        slug = "-".join(rnd.choices(WORDS, k=8))
-        lastmod = (base + timedelta(minutes=5 * i)).isoformat(timespec="seconds")
+        slug = "-".join(rnd.choices(WORDS, k=rnd.randint(4, 8)))
+        if rnd.random() < 0.01:
+            slug += "-日本-情報"
+        t = now - timedelta(seconds=216 * i)
+        if rnd.random() < 0.3:
+            t += timedelta(minutes=rnd.randrange(3 * 24 * 60))
+        lastmod = t.astimezone(rnd.choices(zones, weights)[0]).isoformat(timespec="seconds")
         yield SitemapRow(f"{SITE}/{SECTIONS[i % 7]}/{slug}-{i}", lastmod)
 
 
@@ -41,27 +72,39 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def child(n: int) -> None:
-    from feedhub.config import SitemapConfig
+def _render(cfg, source) -> tuple[float, int, int]:
     from feedhub.render.sitemaps import render_archive
-
-    cfg = SitemapConfig(max_urls=50_000, max_bytes=50 * 1024 * 1024, gzip=True, path="sitemap.xml", enabled=True)
-    before = rss_mb()
-    t0 = time.perf_counter()
-    for _ in rows(n):
-        pass
-    t_gen = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     shards = out = 0
-    for doc in render_archive(cfg, SITE, SITE + "/", rows(n)):
+    for doc in render_archive(cfg, SITE, SITE + "/", source):
         shards += doc.kind == "sitemap"
         out += len(doc.data)
-    t = time.perf_counter() - t0
+    return time.perf_counter() - t0, shards, out
+
+
+def child(n: int, mix: str) -> None:
+    from feedhub.config import SitemapConfig
+
+    gz = SitemapConfig(max_urls=50_000, max_bytes=50 * 1024 * 1024, gzip=True, path="sitemap.xml", enabled=True)
+    plain = SitemapConfig(max_urls=50_000, max_bytes=50 * 1024 * 1024, gzip=False, path="sitemap.xml", enabled=True)
+    before = rss_mb()
+    t0 = time.perf_counter()
+    for _ in rows(n, mix):
+        pass
+    t_gen = time.perf_counter() - t0
+    t, shards, out = _render(gz, rows(n, mix))
+    peak = rss_mb()
+    built = list(rows(n, mix))
+    t_gz = min(_render(gz, built)[0] for _ in range(2))
+    t_plain = min(_render(plain, built)[0] for _ in range(2))
+    us = 1e6 / n
     print(
-        f"{n:>9,} rows: {shards} shards + index, {out / 1e6:6.1f} MB gz, "
-        f"{t:5.2f} s total incl. {t_gen:4.2f} s row generation -> render {t - t_gen:5.2f} s "
-        f"({(t - t_gen) / n * 1e6:4.2f} us/row); peak RSS {rss_mb():5.1f} MB (after imports {before:5.1f} MB)"
+        f"{n:>9,} rows, {mix:8s}: {shards} shards + index, {out / 1e6:5.1f} MB gz | "
+        f"streamed {t - t_gen:5.2f} s ({(t - t_gen) * us:4.2f} us/row; {t:5.2f} s - {t_gen:4.2f} s generation) | "
+        f"gz {t_gz:5.2f} s ({t_gz * us:4.2f} us/row) | plain {t_plain:5.2f} s ({t_plain * us:4.2f} us/row) | "
+        f"peak RSS {peak:5.1f} MB (after imports {before:5.1f} MB)",
+        flush=True,
     )
 
 
@@ -87,17 +130,21 @@ def _timed(fn, *args) -> float:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--rows":
-        child(int(sys.argv[2]))
+    if len(sys.argv) == 4 and sys.argv[1] == "--rows":
+        child(int(sys.argv[2]), sys.argv[3])
         return
     if sys.argv[1:] == ["--levels"]:
         levels()
         return
+    sizes = [100_000, 1_000_000]
+    if len(sys.argv) == 3 and sys.argv[1] == "--sizes":
+        sizes = [int(s) for s in sys.argv[2].split(",")]
     me = str(Path(__file__).resolve())
     print(f"python {sys.version.split()[0]}")
     subprocess.run([sys.executable, me, "--levels"], check=True)
-    for n in (100_000, 1_000_000):
-        subprocess.run([sys.executable, me, "--rows", str(n)], check=True)
+    for n in sizes:
+        for mix in MIXES:
+            subprocess.run([sys.executable, me, "--rows", str(n), mix], check=True)
 
 
 if __name__ == "__main__":

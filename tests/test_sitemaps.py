@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gzip
+import hashlib
 import http.server
+import random
+import re
 import threading
 import tracemalloc
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +26,8 @@ from conftest import JAKARTA, make_article
 from feedhub.config import SitemapConfig, parse_config
 from feedhub.document import Document
 from feedhub.model import Image, SitemapRow
+from feedhub.render import _xmltext
+from feedhub.render import sitemaps as sitemaps_mod
 from feedhub.render.news_sitemap import render_news_sitemap, select_news
 from feedhub.render.sitemaps import render_archive, render_robots
 from oracles import schema_errors, siteindex_schema, urlset_schema
@@ -273,6 +278,301 @@ def test_index_warns_when_files_are_served_from_another_host():
     assert locs(docs[-1]) == ["https://cdn.genpi.example/feeds/sitemap-1.xml.gz"]
     assert "robots.txt" in docs[-1].warnings[0]
     assert render(rows(1))[-1].warnings == ()
+
+
+# --- the batch path writes what the per-row rule writes -------------------------------------
+
+
+_REF_W3C = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2}))?\Z"
+)
+
+
+def _ref_instant(w3c: str) -> datetime:
+    dt = datetime.fromisoformat(w3c)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def reference_archive(cfg: SitemapConfig, site_url: str, base_url: str, rows: Iterable) -> list[Document]:
+    """The per-row rule render_archive is held to: its implementation before the batch checks, row by row."""
+    check = _xmltext.LocCheck(site_url)
+    head = (_xmltext.XML_DECL + f'<urlset xmlns="{_xmltext.SITEMAP_NS}">\n').encode()
+    tail = b"</urlset>\n"
+    fixed, ext = len(head) + len(tail), (".xml.gz" if cfg.gzip else ".xml")
+    docs: list[Document] = []
+    listed: list[tuple[str, str | None]] = []
+    lines: list[str] = []
+
+    def warn(line: str) -> None:
+        lines.append(line)
+
+    def close(entries: list[str], newest: str | None) -> None:
+        path = _xmltext.numbered_path(cfg.path, len(listed) + 1, ext)
+        data = head + "".join(entries).encode() + tail
+        kept = lines[:100] + ([f"… and {len(lines) - 100:,} more skipped or changed"] if len(lines) > 100 else [])
+        docs.append(Document(path, "sitemap", _xmltext.gzip_bytes((data,)) if cfg.gzip else data, len(entries), tuple(kept)))
+        listed.append((path, newest))
+        lines.clear()
+
+    entries: list[str] = []
+    size, newest = fixed, None
+    for url, lastmod in rows:
+        loc, problem = check(url)
+        if loc is None:
+            warn(f"skipped url {_xmltext.short(url)}: {problem}")
+            continue
+        loc = _xmltext.escape(loc)
+        if _REF_W3C.match(lastmod):
+            entry = f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>\n"
+        else:
+            warn(f"url {_xmltext.short(url)}: left out lastmod {_xmltext.short(lastmod, 40)!r}, not a W3C date")
+            entry, lastmod = f"<url><loc>{loc}</loc></url>\n", ""
+        if fixed + len(entry) > cfg.max_bytes:
+            warn(f"skipped url {_xmltext.short(url)}: does not fit in sitemap.max_bytes = {cfg.max_bytes:,} even alone")
+            continue
+        if len(entries) == cfg.max_urls or size + len(entry) > cfg.max_bytes:
+            close(entries, newest)
+            entries, size, newest = [], fixed, None
+        entries.append(entry)
+        size += len(entry)
+        if lastmod:
+            if newest is None:
+                newest = lastmod
+            elif len(lastmod) == len(newest) and lastmod[-6:] == newest[-6:]:
+                newest = max(newest, lastmod)
+            else:
+                try:
+                    if _ref_instant(lastmod) > _ref_instant(newest):
+                        newest = lastmod
+                except ValueError:
+                    pass
+    if entries or not listed:
+        close(entries, newest)
+    index_warnings = [w for w in [_xmltext.base_url_warning(site_url, base_url)] if w]
+    index = _xmltext.encode(cfg.path, _xmltext.index_xml(base_url, listed))
+    return docs + [Document(cfg.path, "sitemap-index", index, len(listed), tuple(index_warnings))]
+
+
+_ZONES = [timezone(timedelta(hours=h, minutes=m)) for h, m in ((7, 0), (0, 0), (-5, 0), (8, 0), (3, 0), (5, 45), (-12, -30))]
+
+
+def _odd_lastmod(rnd: random.Random) -> str:
+    """Anything from a W3C value to shapes that are W3C but not real dates, or not W3C at all."""
+    date = f"{rnd.choice([2024, 2023, 1000, 999, 1, 9999, 0]):04d}-{rnd.choice([1, 2, 4, 12, 0, 13]):02d}-{rnd.choice([1, 28, 29, 30, 31, 0, 32]):02d}"
+    if rnd.random() < 0.15:
+        return date
+    time = f"T{rnd.choice([0, 23, 24]):02d}:{rnd.choice([0, 59, 60]):02d}:{rnd.choice([0, 59, 60]):02d}"
+    value = date + time + rnd.choice(["", "", ".5", ".123456", ".1234567"]) + rnd.choice(["Z", "+07:00", "-05:00", "-00:00", "+23:59", "+24:00"])
+    return rnd.choice([value] * 6 + [value[:-3], "", value + "\n", "２０２４-06-19", value.replace("-", "+", 1)])
+
+
+def _odd_url(rnd: random.Random, i: int, site: str) -> str:
+    return rnd.choice([
+        f"{site}/berita/{i}?a=1&b='2'",
+        f"{site}/berita/{i}-日本",
+        f"{site}/berita/{i} spasi<b>",
+        f"https://other.example/berita/{i}",
+        f"http://genpi.example/berita/{i}",
+        f"HTTPS://GENPI.EXAMPLE:443/berita/{i}",
+        site + "/" + "x" * rnd.choice([2024, 2025, 2026, 2100]),
+        site + "/" + "é" * 700,
+        f"{site}/berita/{i}\n{site}/berita/{i + 1}",
+        "https://g.e/",
+        "",
+        f"{site}/%zz/#frag",
+    ])
+
+
+def varied_rows(seed: int, n: int, site: str = SITE) -> list:
+    """*n* rows from one of several realistic lastmod styles, with a varying share of unusual rows."""
+    rnd = random.Random(seed)
+    start = datetime(2024, 2, 20, tzinfo=timezone.utc)  # the range holds 29 February
+    style = rnd.choice(["one zone", "zones", "east zones", "utc", "dates", "equal instants", "odd"])
+    unusual = rnd.choice([0.0, 0.001, 0.01, 0.2, 0.9])
+
+    def lastmod() -> str:
+        t = start + timedelta(minutes=rnd.randrange(3 * 60 if style == "equal instants" else 60 * 24 * 20))
+        if style == "one zone":
+            return t.astimezone(_ZONES[0]).isoformat(timespec="seconds")
+        if style in ("zones", "equal instants"):
+            return t.astimezone(rnd.choice(_ZONES)).isoformat(timespec="seconds")
+        if style == "east zones":
+            return t.astimezone(rnd.choice(_ZONES[:2] + _ZONES[3:6])).isoformat(timespec="seconds")
+        if style == "utc":
+            return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if style == "dates":
+            return t.strftime("%Y-%m-%d")
+        return _odd_lastmod(rnd)
+
+    rows = []
+    for i in range(n):
+        url = _odd_url(rnd, i, site) if rnd.random() < unusual else f"{site}/berita/artikel-{i}"
+        value = _odd_lastmod(rnd) if rnd.random() < unusual else lastmod()
+        rows.append(SitemapRow(url, value) if i % 3 else (url, value))  # plain tuples work too
+    return rows
+
+
+def _as_tuples(docs: list[Document]) -> list[tuple]:
+    return [(d.path, d.kind, d.items, d.warnings, xml_of(d)) for d in docs]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_batches_write_what_the_per_row_rule_writes(seed):
+    rnd = random.Random(seed)
+    n = rnd.choice([1, 7, 300, 4095, 4097, 9000])
+    cfg = archive_cfg(
+        max_urls=rnd.choice([1, 3, 10, 1000, 4096, 50_000]),
+        max_bytes=rnd.choice([300, 1500, 100_000, 600_000, 50 * 1024 * 1024]),
+        gzip=seed % 4 == 0,
+    )
+    rows = varied_rows(seed, n)
+    assert _as_tuples(render(iter(rows), cfg)) == _as_tuples(reference_archive(cfg, SITE, BASE, rows))
+
+
+def test_a_batch_can_hold_several_shard_boundaries_by_bytes():
+    rows = varied_rows(7, 5000)
+    cfg = archive_cfg(max_bytes=20_000, gzip=False)
+    docs = render(iter(rows), cfg)
+    assert len(docs) > 10
+    assert _as_tuples(docs) == _as_tuples(reference_archive(cfg, SITE, BASE, rows))
+
+
+def test_the_first_of_equal_instants_is_the_shards_lastmod():
+    # 17:00Z written three ways, among earlier rows in several zones: the first written is kept
+    same = ["2024-06-20T00:00:00+07:00", "2024-06-19T17:00:00+00:00", "2024-06-19T12:00:00-05:00"]
+    for order in (same, same[::-1], same[1:] + same[:1]):
+        rs = [SitemapRow(f"{SITE}/a/{i}", f"2024-06-19T0{i % 10}:00:00+0{i % 3}:00") for i in range(5000)]
+        rs[1234:1234] = [SitemapRow(f"{SITE}/b/{i}", v) for i, v in enumerate(order)]
+        docs = render(rs)
+        assert lastmods(docs[-1]) == [order[0]]
+
+
+def test_leap_day_and_impossible_dates_follow_the_per_row_rule():
+    rs = [SitemapRow(f"{SITE}/a/{i}", "2024-02-28T10:00:00+07:00") for i in range(10)]
+    rs.append(SitemapRow(f"{SITE}/leap", "2024-02-29T10:00:00+07:00"))
+    docs = render(rs)
+    assert lastmods(docs[-1]) == ["2024-02-29T10:00:00+07:00"]
+    # month 13 is W3C in shape: written as given, and it wins the string comparison in its zone
+    rs = [SitemapRow(f"{SITE}/a/{i}", "2024-06-19T10:00:00+07:00") for i in range(10)]
+    rs[5] = SitemapRow(f"{SITE}/odd", "2024-13-01T10:00:00+07:00")
+    rs.append(SitemapRow(f"{SITE}/utc", "2025-01-01T00:00:00Z"))  # later, but not comparable with month 13
+    docs = render(rs)
+    assert lastmods(docs[0])[5] == "2024-13-01T10:00:00+07:00"
+    assert _as_tuples(docs) == _as_tuples(reference_archive(archive_cfg(), SITE, BASE, rs))
+    assert lastmods(docs[-1]) == ["2024-13-01T10:00:00+07:00"]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "2024-04-31T00:00:00+07:00",  # no such day
+        "2023-02-29T00:00:00+07:00",  # not a leap year
+        "2024-13-01T00:00:00+07:00",
+        "2024-06-19T24:00:00+07:00",
+        "2024-06-19T23:60:00+07:00",
+        "2024-06-19T23:00:60+07:00",
+        "2024-06-19T23:00:00+24:00",
+        "0000-06-19T23:00:00+07:00",
+        "9999-12-31T23:00:00-05:00",
+        "2024-06-19T23:00:00.1234567+07:00",  # more fraction digits than a datetime keeps
+        "2024-06+19T23:00:00+07:00",  # not W3C, though the same layout once "+" and "-" are alike
+        "2024+06-19T23:00:00+07:00",
+    ],
+)
+def test_impossible_dates_in_a_batch_of_one_layout_follow_the_per_row_rule(odd):
+    """Shaped like the rest of their batch, so only the per-column checks can catch them."""
+    zones = [timezone(timedelta(hours=h)) for h in (7, 8, -5, 0)]
+    start = datetime(2024, 4, 20, tzinfo=timezone.utc)
+    first = [SitemapRow(f"{SITE}/d/{i}", "2024-03-01") for i in range(sitemaps_mod.BATCH)]  # a newest of another layout
+    mixed = [SitemapRow(f"{SITE}/m/{i}", (start + timedelta(hours=i)).astimezone(zones[i % 4]).isoformat()) for i in range(200)]
+    for rs in (mixed, first + mixed):
+        for late in (False, True):
+            rs = list(rs)
+            rs.insert(len(rs) - 150, SitemapRow(f"{SITE}/odd", odd))
+            if late:
+                rs.insert(len(rs) - 100, SitemapRow(f"{SITE}/late", "2024-05-30T00:00:00+07:00"))
+            for cfg in (archive_cfg(), archive_cfg(max_urls=len(rs) - 50)):
+                assert _as_tuples(render(iter(rs), cfg)) == _as_tuples(reference_archive(cfg, SITE, BASE, rs)), odd
+
+
+def test_a_newest_that_is_not_a_real_date_is_carried_into_the_next_batch_as_the_rule_says():
+    # The first batch ends on month 13 (in +07:00, it wins by string); in the next, a later
+    # instant in another zone cannot be compared with it, while a +07:00 value can and wins.
+    first = [SitemapRow(f"{SITE}/a/{i}", "2024-06-19T10:00:00+07:00") for i in range(sitemaps_mod.BATCH - 1)]
+    first.append(SitemapRow(f"{SITE}/odd", "2024-13-01T00:00:00+07:00"))
+    second = [
+        SitemapRow(f"{SITE}/b/1", "2025-01-05T00:00:00+08:00"),
+        SitemapRow(f"{SITE}/b/2", "2025-01-02T00:00:00+07:00"),
+        SitemapRow(f"{SITE}/b/3", "2024-12-01T00:00:00-05:00"),
+    ]
+    docs = render(first + second)
+    assert _as_tuples(docs) == _as_tuples(reference_archive(archive_cfg(), SITE, BASE, first + second))
+    assert lastmods(docs[-1]) == ["2025-01-02T00:00:00+07:00"]
+
+
+@pytest.mark.parametrize("fraction", [".5", ".123456", ".1234567"])
+def test_fractions_of_a_second_across_zones(fraction):
+    # With 7 digits, two values a tenth of a microsecond apart are one datetime: the rule compares
+    # same-zone values as strings, so the later string must win.
+    zones = [timezone(timedelta(hours=h)) for h in (7, 8, -5)]
+    start = datetime(2024, 6, 1, tzinfo=timezone.utc)
+
+    def w3c(t: datetime, zone: timezone, frac: str = fraction) -> str:
+        text = t.astimezone(zone).isoformat()
+        return text[:19] + frac + text[19:]
+
+    rs = [SitemapRow(f"{SITE}/m/{i}", w3c(start + timedelta(minutes=7 * i), zones[i % 3])) for i in range(500)]
+    top = start + timedelta(days=30)
+    rs.insert(100, SitemapRow(f"{SITE}/t/1", w3c(top, zones[0])))
+    rs.insert(300, SitemapRow(f"{SITE}/t/2", w3c(top, zones[0], fraction[:-1] + "9")))
+    rs.insert(200, SitemapRow(f"{SITE}/t/3", w3c(top, zones[2])))
+    assert len({len(r.lastmod) for r in rs}) == 1
+    docs = render(rs)
+    assert _as_tuples(docs) == _as_tuples(reference_archive(archive_cfg(), SITE, BASE, rs))
+    # East of UTC only: a value exactly at the smallest offset's bound, the same instant as the top, comes first
+    east = [r for r in rs if not r.lastmod.endswith("-05:00")]
+    east.insert(50, SitemapRow(f"{SITE}/t/0", w3c(top, timezone.utc, fraction[:-1] + "9")))
+    docs = render(east)
+    assert _as_tuples(docs) == _as_tuples(reference_archive(archive_cfg(), SITE, BASE, east))
+    assert lastmods(docs[-1]) == [east[50].lastmod]
+
+
+def test_a_site_prefix_shorter_than_a_loc_may_be():
+    site = "http://a.b"
+    rs = [SitemapRow("http://a.b/", LM), SitemapRow("http://a.b/x", LM), SitemapRow("http://a.b/xy", LM)]  # 11, 12, 13
+    docs = list(render_archive(archive_cfg(), site, site + "/", rs))
+    assert docs[0].items == 2
+    assert docs[0].warnings == ("skipped url http://a.b/: is shorter than the 12 characters sitemap.xsd requires",)
+    assert _as_tuples(docs) == _as_tuples(reference_archive(archive_cfg(), site, site + "/", rs))
+
+
+#: sha256 over every document (path, kind, items, warnings, uncompressed bytes) for fixed inputs,
+#: recorded with the per-row implementation before the batch checks: the bytes must never change.
+GOLDEN = {
+    (149, 60_000, 50_000, 50 * 1024 * 1024): "2dad73de3a61aa018c3c43a08f7fbc6f240aff3c5bd1649bad68b75b234f371e",  # one zone, all plain: two shards
+    (245, 20_000, 50_000, 50 * 1024 * 1024): "684679ba27bcda2b4f926e17cf6437452c70871f0ba2c413f97833fc9347411e",  # several zones, 1 % unusual rows
+    (131, 12_000, 5_000, 50 * 1024 * 1024): "1433cb2f520e7fde5382436177e3523907718816c014d1b16bd46d6001b1ae33",  # zones east of UTC, 1 % unusual
+    (144, 9_000, 50_000, 50 * 1024 * 1024): "732b5d72ae8d5308a00dd3fa36d78e050757165705e07a8610d35600a34c806b",  # UTC "Z"
+    (101, 9_000, 1_000, 50 * 1024 * 1024): "21999052c79633f70f26b1abfc62fefb252127c3bd25c3abe0748a95590423f6",  # dates only
+    (103, 6_000, 50_000, 150_000): "0e17d354358f6195963d0deb3736b16d124775508d7427525533e097a4507884",  # equal instants in several zones, 20 % unusual, split by bytes
+    (140, 5_000, 50_000, 50 * 1024 * 1024): "f7ea2607e588a8a5540cd0c7a25b463a2256e533dde94e11bc5793b9e35cc8c4",  # odd lastmods
+    (102, 5_000, 700, 90_000): "9339657bb962df01b1770b20d7480aac35b6eec03dda859f4f6c0dc388bd1cbd",  # 90 % unusual rows
+    (104, 5_000, 4_096, 50 * 1024 * 1024): "69783b183ce20342484d906e9b717ac7f0da23a2630d2b8aaf28fff41d1392a0",  # shards of one batch
+}
+
+
+def _digest(docs: list[Document]) -> str:
+    h = hashlib.sha256()
+    for d in docs:  # the gzip bytes themselves, not just what they hold
+        h.update(repr((d.path, d.kind, d.items, d.warnings)).encode() + hashlib.sha256(d.data).digest())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("key", sorted(GOLDEN))
+def test_output_bytes_are_unchanged_for_varied_corpora(key):
+    seed, n, max_urls, max_bytes = key
+    docs = render(iter(varied_rows(seed, n)), archive_cfg(max_urls=max_urls, max_bytes=max_bytes))
+    assert _digest(docs) == GOLDEN[key]
 
 
 # --- robots ----------------------------------------------------------------------------------

@@ -12,13 +12,13 @@ the index is announced through robots.txt (:func:`render_robots`), never pinged.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 
 from ..config import SitemapConfig
 from ..document import Document
 from ..model import SitemapRow
+from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, lastmod_facts, odd_urls
 from ._xmltext import (
     GZIP_LEVEL,
     MAX_LOC,
@@ -45,29 +45,6 @@ MAX_WARNINGS = 100
 
 _HEAD = (XML_DECL + f'<urlset xmlns="{SITEMAP_NS}">\n').encode()
 _TAIL = b"</urlset>\n"
-#: Entries joined before one write to the compressor (~0.5 MB of text).
-_BATCH = 4096
-#: A W3C date, or date-time with seconds and zone (https://www.w3.org/TR/NOTE-datetime) — the
-#: forms both the W3C note and sitemap.xsd's xsd:date | xsd:dateTime accept.
-_W3C = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    r"(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2}))?\Z"
-)
-
-
-def _instant(w3c: str) -> datetime:
-    dt = datetime.fromisoformat(w3c)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def _later(a: str, b: str) -> bool:
-    """Whether W3C time *a* is after *b* (different offsets or layouts: compare instants)."""
-    try:
-        return _instant(a) > _instant(b)
-    except ValueError:  # shaped like a date but not one (month 13): keep the current value
-        return False
-
-
 class _Warnings:
     __slots__ = ("lines", "more")
 
@@ -105,6 +82,14 @@ def render_archive(
     needs at least one ``sitemap`` (siteindex.xsd).  Rows whose URL is off the site or
     too long, or that cannot fit in ``max_bytes`` even alone, are skipped; a ``lastmod``
     that is not a W3C date is left out.  Each shows as a warning on its shard.
+
+    *rows* are ``(url, lastmod)`` pairs (:class:`SitemapRow` or plain tuples), read in
+    batches of up to 2,048 (``BATCH``), never more than the open shard can still take; once
+    it is full, one at a time, so a shard closed by ``max_urls`` is handed out as the next
+    URL arrives (one closed by ``max_bytes``, up to a batch later).  Each batch is checked as
+    a whole (:func:`odd_urls`, :func:`lastmod_facts`) and written as one text.  Only its
+    unusual rows, and a whole batch that might not fit in ``max_bytes``, take the per-row
+    path (``entry``), which is the rule: the batch path writes the same bytes and warnings.
     """
     check = LocCheck(site_url)
     ext = ".xml.gz" if cfg.gzip else ".xml"
@@ -126,49 +111,107 @@ def render_archive(
         listed.append((path, newest))
         return Document(path, "sitemap", sink.finish(), count, warn.take())
 
-    sink = new_sink()
-    batch: list[str] = []
-    count = 0
-    size = fixed
-    newest: str | None = None
-    prefix, w3c, shortest, longest = check.prefix, _W3C.match, MIN_LOC, MAX_LOC
-    for url, lastmod in rows:
+    prefix, w3c, shortest, longest = check.prefix, W3C.match, MIN_LOC, MAX_LOC
+
+    def entry(url: str, lastmod: str, note: Callable[[str], None]) -> tuple[str | None, str]:
+        """One row's ``<url>`` entry (None: skipped) and its lastmod ("" when left out)."""
         # Fast path (nearly every row): already a plain URI on the site, of a sane length.
         if not_uri(url) is None and url.startswith(prefix) and shortest <= len(url) <= longest:
             loc = url
         else:
             loc, problem = check(url)
             if loc is None:
-                warn.add(f"skipped url {short(url)}: {problem}")
-                continue
+                note(f"skipped url {short(url)}: {problem}")
+                return None, ""
         if "&" in loc or "'" in loc:  # the only markup characters a percent-encoded URI can still hold
             loc = escape(loc)
         if w3c(lastmod):
-            entry = f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>\n"
+            text = f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>\n"
         else:
-            warn.add(f"url {short(url)}: left out lastmod {short(lastmod, 40)!r}, not a W3C date")
-            entry, lastmod = f"<url><loc>{loc}</loc></url>\n", ""
-        n = len(entry)  # ASCII only: characters are bytes
-        if fixed + n > max_bytes:
-            warn.add(f"skipped url {short(url)}: does not fit in sitemap.max_bytes = {max_bytes:,} even alone")
-            continue
-        if count == max_urls or size + n > max_bytes:
-            yield close(sink, batch, count, newest)
-            sink, batch, count, size, newest = new_sink(), [], 0, fixed, None
-        batch.append(entry)
-        count += 1
-        size += n
-        if lastmod:
-            if newest is None:
-                newest = lastmod
-            elif len(lastmod) == len(newest) and lastmod[-6:] == newest[-6:]:
-                if lastmod > newest:  # same layout and offset: string order is time order
-                    newest = lastmod
-            elif _later(lastmod, newest):
-                newest = lastmod
-        if len(batch) == _BATCH:
-            sink.write("".join(batch).encode("utf-8"))
-            batch.clear()
+            note(f"url {short(url)}: left out lastmod {short(lastmod, 40)!r}, not a W3C date")
+            text, lastmod = f"<url><loc>{loc}</loc></url>\n", ""
+        if fixed + len(text) > max_bytes:  # ASCII only: characters are bytes
+            note(f"skipped url {short(url)}: does not fit in sitemap.max_bytes = {max_bytes:,} even alone")
+            return None, ""
+        return text, lastmod
+
+    def plan(chunk: list[SitemapRow]) -> tuple[str, int, Sequence[str], list[str], int]:
+        """A batch's entries as text, how many, their lastmods, the warnings and the lastmod facts."""
+        urls, lastmods = list(map(URL, chunk)), list(map(LASTMOD, chunk))
+        odd, amp = odd_urls(urls, prefix)
+        facts = lastmod_facts(lastmods)
+        if facts is None:
+            odd, facts = {*odd, *(i for i, lastmod in enumerate(lastmods) if not w3c(lastmod))}, ANY
+        if not odd:
+            return entries(urls, lastmods, amp), len(urls), lastmods, [], facts
+        parts: list[str] = []
+        kept: list[str] = []
+        notes: list[str] = []
+        count = start = 0
+        for i in sorted(odd):
+            if start < i:
+                parts.append(entries(urls[start:i], lastmods[start:i], amp))
+                kept += lastmods[start:i]
+                count += i - start
+            text, lastmod = entry(urls[i], lastmods[i], notes.append)
+            if text is not None:
+                parts.append(text)
+                count += 1
+                if lastmod:
+                    kept.append(lastmod)
+            start = i + 1
+        if start < len(urls):
+            parts.append(entries(urls[start:], lastmods[start:], amp))
+            kept += lastmods[start:]
+            count += len(urls) - start
+        return "".join(parts), count, kept, notes, facts
+
+    sink = new_sink()
+    batch: list[str] = []
+    count = 0
+    size = fixed
+    newest: str | None = None
+    it = iter(rows)
+    while True:
+        if count < max_urls:
+            chunk = list(islice(it, min(BATCH, max_urls - count)))
+            if not chunk:
+                break
+            text, n, lastmods, notes, facts = plan(chunk)
+            if size + len(text) <= max_bytes:
+                # Fits whole: no row can close the shard (count stays within max_urls too).
+                if batch:
+                    sink.write("".join(batch).encode("utf-8"))
+                    batch.clear()
+                sink.write(text.encode("utf-8"))
+                for line in notes:
+                    warn.add(line)
+                count += n
+                size += len(text)
+                newest = batch_newest(newest, lastmods, facts)
+                continue
+        else:
+            # The shard is full: read one row at a time, so that it is closed (and handed out)
+            # as the next URL arrives, before any further row is read.
+            chunk = list(islice(it, 1))
+            if not chunk:
+                break
+        for url, lastmod in chunk:
+            text, lastmod = entry(url, lastmod, warn.add)
+            if text is None:
+                continue
+            n = len(text)
+            if count == max_urls or size + n > max_bytes:
+                yield close(sink, batch, count, newest)
+                sink, batch, count, size, newest = new_sink(), [], 0, fixed, None
+            batch.append(text)
+            count += 1
+            size += n
+            if lastmod:
+                newest = fold(newest, (lastmod,))
+            if len(batch) == BATCH:
+                sink.write("".join(batch).encode("utf-8"))
+                batch.clear()
     if count or not listed:
         yield close(sink, batch, count, newest)
 
