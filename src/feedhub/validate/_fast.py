@@ -21,11 +21,18 @@ Values are captured raw, their references resolved (without a DOCTYPE only the f
 predefined entities and character references exist), and checked column by column with
 the patterns the tree walk uses.  tests/test_validate_fastpath.py holds both paths to the
 same answers, on crafted and on randomly damaged documents.
+
+The records are matched a slice of 64 KB or so at a time, each cut just after a record's
+end tag (see :func:`_slices`), so a 50,000-URL shard never has all its rows in memory at
+once: only the locs and publication dates that the checks across entries need.
+Only the root's tag, prefix and namespaces are read from *root*, so the root element alone
+(:func:`._xml.scan`) serves as well as the tree's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import filterfalse
 
 from ._news import MAX_IMAGES, language_problem
@@ -68,24 +75,27 @@ def urlset(root, text: str, *, news: bool) -> tuple[list[str], list[str | None]]
     body = _body(root, text, "urlset", _URLSET_PREFIXES)
     if body is None:
         return None
-    if "news" not in root.nsmap and "image" not in root.nsmap:
-        if news:  # no news namespace, so no news:news: let the walk say so per url
-            return None
-        rows = _URLS_PLAIN.findall(text, *body)
-        if any(r[4] for r in rows):
-            return None
-        pubs: list[str | None] = [None] * len(rows)
-    else:
-        rows = _URLS_EXT.findall(text, *body)
-        if any(r[9] for r in rows) or not _news_ok(rows, news):
-            return None
-        pubs = [r[6] or None for r in rows]
-    if not _lastmods_ok([r[1] for r in rows]) or not {r[2] for r in rows} <= _CHANGEFREQS:
+    ext = "news" in root.nsmap or "image" in root.nsmap
+    if news and not ext:  # no news namespace, so no news:news: let the walk say so per url
         return None
-    if not all(_PRIORITY.fullmatch(v) for v in {r[3] for r in rows} - {""}):
-        return None
-    locs = _locs([r[0] for r in rows])
-    return None if locs is None else (locs, pubs)
+    locs: list[str] = []
+    pubs: list[str | None] = []
+    for rows in _slices(_URLS_EXT if ext else _URLS_PLAIN, text, *body, "</url>"):
+        if ext:
+            if any(r[9] for r in rows) or not _news_ok(rows, news):
+                return None
+            pubs += [r[6] or None for r in rows]
+        elif any(r[4] for r in rows):
+            return None
+        if not _lastmods_ok([r[1] for r in rows]) or not {r[2] for r in rows} <= _CHANGEFREQS:
+            return None
+        if not all(_PRIORITY.fullmatch(v) for v in {r[3] for r in rows} - {""}):
+            return None
+        part = _locs([r[0] for r in rows])
+        if part is None:
+            return None
+        locs += part
+    return locs, pubs if ext else [None] * len(locs)
 
 
 def index(root, text: str) -> list[str] | None:
@@ -93,10 +103,37 @@ def index(root, text: str) -> list[str] | None:
     body = _body(root, text, "sitemapindex", _INDEX_PREFIXES)
     if body is None:
         return None
-    rows = _SITEMAPS.findall(text, *body)
-    if any(r[2] for r in rows) or not _lastmods_ok([r[1] for r in rows]):
-        return None
-    return _locs([r[0] for r in rows])
+    locs: list[str] = []
+    for rows in _slices(_SITEMAPS, text, *body, "</sitemap>"):
+        if any(r[2] for r in rows) or not _lastmods_ok([r[1] for r in rows]):
+            return None
+        part = _locs([r[0] for r in rows])
+        if part is None:
+            return None
+        locs += part
+    return locs
+
+
+_SLICE = 1 << 16
+
+
+def _slices(pattern: re.Pattern, text: str, start: int, end: int, close: str) -> Iterator[list[tuple]]:
+    """``pattern.findall(text, start, end)``, a slice of 64 to 128 KB at a time.
+
+    Each slice ends just after a *close* tag where one is within reach.  Whenever the
+    content is nothing but records, the rows are then one findall's: values cannot hold
+    "<", so every *close* in it ends a record.  A cut anywhere else (a record over 64 KB)
+    leaves half records, which fail like any other stray text, so the walk takes over: a
+    slice never proves what the whole would not (slices of whole records make a whole of
+    whole records).  The bound matters on broken input: past a record that does not match,
+    findall gives one catch-all row per character, and a slice keeps those few.
+    """
+    while start < end:
+        reach = min(start + 2 * _SLICE, end)
+        cut = text.find(close, min(start + _SLICE, reach), reach)
+        cut = reach if cut == -1 else cut + len(close)
+        yield pattern.findall(text, start, cut)
+        start = cut
 
 
 def _body(root, text: str, name: str, prefixes: dict) -> tuple[int, int] | None:

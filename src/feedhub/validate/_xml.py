@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -78,6 +79,17 @@ def decode(data: bytes, rep: Report) -> str | None:
         return None
 
 
+#: The parser settings that make parsing safe: no entity expansion, no DTD, no network, and
+#: libxml2's size limits (huge_tree=False).  parse() and scan() both use exactly these.
+_SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def _tree_parser():
+    # Comments, PIs and whitespace-only text between elements mean nothing to any rule here;
+    # dropping them keeps every walk simple (el.text is the whole text) and the tree small.
+    return etree.XMLParser(remove_comments=True, remove_pis=True, remove_blank_text=True, **_SAFE)
+
+
 def parse(data: bytes, rep: Report):
     """The root element, or None (and a problem) when the bytes are not safe, well-formed XML."""
     m = _PROLOG_DOCTYPE.match(data)
@@ -85,17 +97,7 @@ def parse(data: bytes, rep: Report):
         # Rejected before parsing: entity declarations are how billion-laughs and XXE work.
         rep.add("xml.doctype", "DOCTYPE declarations are not allowed (entity expansion and external entities are attack vectors)", line=data.count(b"\n", 0, m.end()) + 1)
         return None
-    # Comments, PIs and whitespace-only text between elements mean nothing to any rule here;
-    # dropping them keeps every walk simple (el.text is the whole text) and the tree small.
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        remove_blank_text=True,
-    )
+    parser = _tree_parser()
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
@@ -107,12 +109,91 @@ def parse(data: bytes, rep: Report):
     return root
 
 
-def check_root_namespaces(root, rep: Report, known: frozenset[str], exempt: frozenset[str] = frozenset()) -> None:
+class _NoTree:
+    """A parser target that only wants to hear of a DOCTYPE: libxml2 checks the document, no tree is built.
+
+    Without start/end/data methods lxml registers no callbacks for elements and text, so the
+    parse runs at libxml2's speed and in constant memory.
+    """
+
+    __slots__ = ("seen_doctype",)
+
+    def __init__(self) -> None:
+        self.seen_doctype = False
+
+    def doctype(self, name, pubid, system) -> None:
+        self.seen_doctype = True
+
+    def close(self) -> bool:
+        return True
+
+
+# The prolog (BOM, XML declaration, comments, PIs, space; a DOCTYPE never gets here) and the
+# root's start tag, in a document already known to be well-formed.  Attribute values may hold
+# ">", never the quote that delimits them.
+_ROOT_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*"
+    rb"<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>"
+)
+#: libxml2's limit on one text node without huge_tree (XML_MAX_TEXT_LENGTH).  Only the tree
+#: builder enforces it, so a tree-less parse has to be told.
+MAX_TEXT = 10_000_000
+# From a "<" at least MAX_TEXT bytes without another "<": the only place a text node that long
+# can be, in content without comments, PIs or CDATA sections (those could join text around them).
+_LONG_TEXT = re.compile(rb"<[^<]{%d}" % MAX_TEXT)
+
+
+def scan(data: bytes):
+    """The root element on its own (no children), or None; checks *data* without building its tree.
+
+    The root comes back only when parse() would accept *data* as well (else None, and parse()
+    says what is wrong), provided the caller knows from the text two things that only lxml's
+    tree builder enforces (the sitemap fast path proves both): the root's content holds no
+    comment, PI or CDATA section, so that the text-node limit (MAX_TEXT) can be checked here
+    on the raw bytes, and elements nest fewer than 256 deep.  The safety settings are
+    parse()'s: the DOCTYPE scan first, then no entities, DTD or network, huge_tree=False.
+    """
+    if _PROLOG_DOCTYPE.match(data):
+        return None
+    target = _NoTree()
+    parser = etree.XMLParser(target=target, **_SAFE)
+    try:
+        etree.fromstring(data, parser)
+    except etree.LxmlError:
+        return None
+    # parse() refuses on any error-level entry (namespace errors do not stop libxml2, only
+    # lxml's tree parse); a warning would not, but any entry at all sends this to parse().
+    if target.seen_doctype or len(parser.error_log):
+        return None
+    if len(data) > MAX_TEXT and _LONG_TEXT.search(data):
+        return None
+    m = _ROOT_START.match(data)
+    if m is None:
+        return None
+    # The prolog and the start tag, closed on the spot: the same root, with its namespaces and attributes.
+    head = data[: m.end()] if m.group(1) else data[: m.end() - 1] + b"/>"
+    try:
+        return etree.fromstring(head, _tree_parser())
+    except etree.LxmlError:
+        return None
+
+
+_XMLNS = re.compile("xmlns")  # the regex engine finds a literal faster than str.count does
+
+
+def check_root_namespaces(root, rep: Report, known: frozenset[str], exempt: frozenset[str] = frozenset(), text: str | None = None) -> None:
     """Every namespace used is declared on the root: some feed readers only look there.
 
     An undeclared *known* namespace (one of ours) is an error, any other a warning;
     *exempt* ones (XHTML inside Atom content, conventionally declared on its div) pass.
+    *text*, the document *root* was parsed from, usually spares the walk: see below.
     """
+    # Each namespace declaration is an attribute spelled "xmlns" or "xmlns:…" (no reference
+    # can stand in an attribute name), each of the root's own bindings is one.  So when the
+    # text holds no more "xmlns" than the root has bindings, nothing below the root declares
+    # a namespace, and every namespace in use is bound on the root (or is xml:'s).
+    if text is not None and len(_XMLNS.findall(text)) == len(root.nsmap):
+        return
     declared = set(root.nsmap.values()) | exempt
     declared.add(XML_NS)
     first: dict[str, object] = {}
@@ -206,7 +287,9 @@ def off_site(urls: list[str], site_url: str) -> list[int]:
     want = origin(site_url)
     p = urlsplit(site_url)
     prefix = f"{p.scheme}://{p.netloc}/"
-    if ("\n" + "\n".join(urls)).count("\n" + prefix) == len(urls):  # all on the site, counted in C
+    # All on the site, counted in C: the first starts with the prefix, and so does every one
+    # after a separator (one joined copy of the URLs, not two: a shard's are megabytes).
+    if not urls or (urls[0].startswith(prefix) and "\n".join(urls).count("\n" + prefix) == len(urls) - 1):
         return []
     bad = []
     for i, u in enumerate(urls):
@@ -279,15 +362,25 @@ def rfc822_problem(v: str) -> str | None:
         return f"{short(v)!r}: the year must have four digits (RSS Best Practices Profile)"
     if zone not in _ZONES and zone[0] not in "+-":
         return f"{short(v)!r}: zone {zone!r} is not GMT, a US zone or a numeric offset"
-    if zone[0] in "+-" and (int(zone[1:3]) > 14 or int(zone[3:]) > 59):
+    # Every number here is ASCII digits of a fixed width, so comparing the strings compares the numbers.
+    if zone[0] in "+-" and (zone[1:3] > "14" or zone[3:] > "59"):
         return f"{short(v)!r}: offset {zone} is out of range"
-    try:
-        dt = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss or 0))
-    except ValueError:
+    # datetime(...) would accept exactly a real date with hours 00-23, minutes and seconds 00-59.
+    weekday = _weekday(year, mon, day)
+    if weekday is None or hh > "23" or mm > "59" or (ss is not None and ss > "59"):
         return f"{short(v)!r} is not a real date and time"
-    if dow and _DAYS[dt.weekday()] != dow:
-        return f"{short(v)!r}: {day} {mon} {year} is a {_DAYS[dt.weekday()]}, not a {dow}"
+    if dow and _DAYS[weekday] != dow:
+        return f"{short(v)!r}: {day} {mon} {year} is a {_DAYS[weekday]}, not a {dow}"
     return None
+
+
+@lru_cache(maxsize=1024)
+def _weekday(year: str, mon: str, day: str) -> int | None:
+    """Monday 0 … Sunday 6, or None when there is no such day (a feed's items share a few days)."""
+    try:
+        return date(int(year), _MONTHS[mon], int(day)).weekday()
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------------------- other values

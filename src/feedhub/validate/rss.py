@@ -47,13 +47,15 @@ _MEDIA_ELEMENTS = frozenset(
     "status price license subTitle peerLink location rights scenes scene sceneTitle sceneDescription "
     "sceneStartTime sceneEndTime starRating statistics tags".split()
 )
+_MEDIA_TAGS = frozenset(_M + name for name in _MEDIA_ELEMENTS)
 _MEDIUMS = frozenset({"image", "audio", "video", "document", "executable"})
 _MEDIA_UINT = ("fileSize", "width", "height", "duration", "channels")
 _MEDIA_UDECIMAL = ("bitrate", "framerate", "samplingrate")
 
 
-def check_rss(root, rep: Report) -> None:
-    check_root_namespaces(root, rep, KNOWN_NS)
+def check_rss(root, rep: Report, source: str | None = None) -> None:
+    """Check an RSS 2.0 feed; *source*, the decoded document, lets the namespace check skip its walk."""
+    check_root_namespaces(root, rep, KNOWN_NS, text=source)
     if root.get("version") != "2.0":
         rep.add("rss.version", f'<rss> must have version="2.0", not {root.get("version")!r}', root)
     channels = [c for c in root if c.tag == "channel"]
@@ -65,7 +67,7 @@ def check_rss(root, rep: Report) -> None:
         if not channels:
             return
     ch = channels[0]
-    kids = _children(ch, _CHANNEL_ONCE, _CHANNEL_MANY, rep)
+    kids, many = _children(ch, _CHANNEL_ONCE, _CHANNEL_MANY, rep)
     title = kids.get("title")
     if title is None or not text(title).strip(XWS):
         rep.add("rss.channel.title", "channel needs a non-empty <title>", title if title is not None else ch)
@@ -75,7 +77,7 @@ def check_rss(root, rep: Report) -> None:
     desc = kids.get("description")
     if desc is None or not text(desc).strip(XWS):
         rep.add("rss.channel.description", "channel needs a non-empty <description>", desc if desc is not None else ch)
-    _common(ch, kids, rep)
+    _common(kids, many, rep)
     for tag in ("managingEditor", "webMaster"):
         if tag in kids:
             _email(kids[tag], rep)
@@ -88,29 +90,37 @@ def check_rss(root, rep: Report) -> None:
         _image(kids["image"], rep)
     _atom_links(root, ch, rep)
     guids: dict[str, int] = {}
-    for n, item in enumerate(ch.iterchildren("item"), 1):
+    for n, item in enumerate(many.get("item", ()), 1):
         _item(item, n, guids, rep)
     _media(root, rep)
 
 
-def _children(el, once: frozenset, many: frozenset, rep: Report) -> dict:
-    """First child per RSS element name; namespaced children are left to their own checks."""
+def _children(el, once: frozenset, many: frozenset, rep: Report) -> tuple[dict, dict[str, list]]:
+    """First child per RSS element name, and every child per repeatable name, in one pass.
+
+    Namespaced children are left to their own checks.
+    """
     found: dict = {}
-    for c in el:
+    lists: dict[str, list] = {}
+    for c in el.iterchildren("{}*"):  # no-namespace children only, picked out in C
         tag = c.tag
-        if tag[0] == "{":
-            continue
         if tag in once:
             if tag in found:
                 rep.add("rss.duplicate", f"<{tag}> may appear only once in <{el.tag}>", c)
             else:
                 found[tag] = c
-        elif tag not in many:
+        elif tag in many:
+            same = lists.get(tag)
+            if same is None:
+                lists[tag] = [c]
+            else:
+                same.append(c)
+        else:
             rep.add("rss.unknown-element", f"<{tag}> is not an RSS 2.0 element of <{el.tag}>", c)
-    return found
+    return found, lists
 
 
-def _common(el, kids: dict, rep: Report) -> None:
+def _common(kids: dict, many: dict[str, list], rep: Report) -> None:
     """Checks shared by channel and item: dates and categories."""
     for tag in ("pubDate", "lastBuildDate"):
         d = kids.get(tag)
@@ -118,7 +128,7 @@ def _common(el, kids: dict, rep: Report) -> None:
             msg = rfc822_problem(text(d))
             if msg:
                 rep.add("rss.date", f"<{tag}> {msg}", d)
-    for c in el.iterchildren("category"):
+    for c in many.get("category", ()):
         if not text(c).strip(XWS):
             rep.add("rss.category", "<category> must not be empty", c)
 
@@ -163,8 +173,9 @@ def _atom_links(root, ch, rep: Report) -> None:
 
 
 def _item(item, n: int, guids: dict[str, int], rep: Report) -> None:
-    kids = _children(item, _ITEM_ONCE, _ITEM_MANY, rep)
-    if not any(t in kids and text(kids[t]).strip(XWS) for t in ("title", "description")):
+    kids, many = _children(item, _ITEM_ONCE, _ITEM_MANY, rep)
+    title, desc = kids.get("title"), kids.get("description")
+    if not ((title is not None and text(title).strip(XWS)) or (desc is not None and text(desc).strip(XWS))):
         rep.add("rss.item.title-or-description", "item needs a non-empty <title> or <description>", item)
     link = kids.get("link")
     if link is not None and not HTTP_URL.fullmatch(text(link).strip(XWS)):
@@ -187,8 +198,8 @@ def _item(item, n: int, guids: dict[str, int], rep: Report) -> None:
             rep.add("rss.item.guid-permalink", f'guid {short(v)!r} is not a URL, so it needs isPermaLink="false" (a guid is a permalink by default)', guid)
     if "author" in kids:
         _email(kids["author"], rep)
-    _common(item, kids, rep)
-    enclosures = list(item.iterchildren("enclosure"))
+    _common(kids, many, rep)
+    enclosures = many.get("enclosure", ())
     if len(enclosures) > 1:
         rep.add("rss.item.enclosure-count", "more than one <enclosure>: many readers take only the first (rss-profile#element-item-enclosure)", enclosures[1])
     for e in enclosures:
@@ -202,46 +213,82 @@ def _item(item, n: int, guids: dict[str, int], rep: Report) -> None:
 
 
 def _media(root, rep: Report) -> None:
+    check = _MEDIA_CHECKS.get
     for m in root.iter(_M + "*"):
-        name = m.tag[len(_M) :]
-        if name not in _MEDIA_ELEMENTS:
-            rep.add("media.unknown-element", f"media:{name} is not a Media RSS element", m)
-        elif name == "content":
-            _media_content(m, rep)
-        elif name == "thumbnail":
-            url = m.get("url")
-            if url is None or not HTTP_URL.fullmatch(url):
-                rep.add("media.thumbnail.url", "media:thumbnail needs an absolute http(s) url", m, attr="url")
-        elif name in ("description", "title"):
-            t = m.get("type")
-            if t is not None and t not in ("plain", "html"):
-                rep.add("media.description.type", f'media:{name} type must be "plain" or "html", not {t!r}', m, attr="type")
+        tag = m.tag
+        fn = check(tag)
+        if fn is not None:
+            fn(m, tag, rep)
+        elif tag not in _MEDIA_TAGS:
+            rep.add("media.unknown-element", f"media:{tag[len(_M):]} is not a Media RSS element", m)
 
 
-def _media_content(m, rep: Report) -> None:
+def _media_thumbnail(m, tag: str, rep: Report) -> None:
+    url = m.get("url")
+    if url is None or not HTTP_URL.fullmatch(url):
+        rep.add("media.thumbnail.url", "media:thumbnail needs an absolute http(s) url", m, attr="url")
+
+
+def _media_text(m, tag: str, rep: Report) -> None:
+    t = m.get("type")
+    if t is not None and t not in ("plain", "html"):
+        rep.add("media.description.type", f'media:{tag[len(_M):]} type must be "plain" or "html", not {t!r}', m, attr="type")
+
+
+_MEDIA_NUMBERS = tuple((attr, UINT_RE, "a whole number") for attr in _MEDIA_UINT) + tuple(
+    (attr, UDECIMAL_RE, "a non-negative number") for attr in _MEDIA_UDECIMAL
+)
+_MEDIA_CHOICES = (("isDefault", ("true", "false")), ("expression", ("sample", "full", "nonstop")))
+# What each checked attribute of media:content must be, for the one-pass test below.
+_MEDIA_VALID = {
+    "url": HTTP_URL.fullmatch,
+    "medium": _MEDIUMS.__contains__,
+    **{attr: rx.fullmatch for attr, rx, _ in _MEDIA_NUMBERS},
+    **{attr: allowed.__contains__ for attr, allowed in _MEDIA_CHOICES},
+    "type": MIME_RE.fullmatch,
+}
+
+
+def _media_content(m, tag: str, rep: Report) -> None:
     parent = m.getparent()
     if parent.tag not in ("item", _M + "group"):
         rep.add("media.content.parent", f"media:content belongs in an <item> or <media:group>, not <{local(parent.tag)}>", m)
-    url = m.get("url")
+    items = m.items()  # one call into lxml instead of one per attribute looked up below
+    # The usual case first, in one pass over the attributes there are: a url, and nothing
+    # checked below that is wrong.  Otherwise the checks run in their order and report.
+    has_url = False
+    for key, value in items:
+        valid = _MEDIA_VALID.get(key)
+        if valid is not None:
+            if not valid(value):
+                break
+            has_url = has_url or key == "url"
+    else:
+        if has_url:
+            return
+    attrs = dict(items)
+    url = attrs.get("url")
     if url is None or not HTTP_URL.fullmatch(url):
         rep.add("media.content.url", f"media:content needs an absolute http(s) url{'' if url is None else f', not {short(url)!r}'}", m, attr="url")
-    medium = m.get("medium")
+    medium = attrs.get("medium")
     if medium is not None and medium not in _MEDIUMS:
         rep.add("media.content.medium", f"medium must be one of {', '.join(sorted(_MEDIUMS))}, not {medium!r}", m, attr="medium")
-    for attr in _MEDIA_UINT:
-        _number(m, attr, UINT_RE, "a whole number", rep)
-    for attr in _MEDIA_UDECIMAL:
-        _number(m, attr, UDECIMAL_RE, "a non-negative number", rep)
-    for attr, allowed in (("isDefault", ("true", "false")), ("expression", ("sample", "full", "nonstop"))):
-        v = m.get(attr)
+    for attr, rx, what in _MEDIA_NUMBERS:
+        v = attrs.get(attr)
+        if v is not None and not rx.fullmatch(v):
+            rep.add("media.content.number", f"media:content {attr} must be {what}, not {short(v)!r}", m, attr=attr)
+    for attr, allowed in _MEDIA_CHOICES:
+        v = attrs.get(attr)
         if v is not None and v not in allowed:
             rep.add("media.content.value", f"{attr} must be {' or '.join(allowed)}, not {v!r}", m, attr=attr)
-    t = m.get("type")
+    t = attrs.get("type")
     if t is not None and not MIME_RE.fullmatch(t):
         rep.add("media.content.value", f"type must be a MIME type such as image/jpeg, not {t!r}", m, attr="type")
 
 
-def _number(m, attr: str, rx, what: str, rep: Report) -> None:
-    v = m.get(attr)
-    if v is not None and not rx.fullmatch(v):
-        rep.add("media.content.number", f"media:content {attr} must be {what}, not {short(v)!r}", m, attr=attr)
+_MEDIA_CHECKS = {
+    _M + "content": _media_content,
+    _M + "thumbnail": _media_thumbnail,
+    _M + "description": _media_text,
+    _M + "title": _media_text,
+}

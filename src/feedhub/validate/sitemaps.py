@@ -5,10 +5,16 @@ which proves the common, canonical shape valid in a few regex passes; anything e
 (or anything it cannot prove) is walked element by element here, which is also what
 produces every per-element problem.  Checks across entries (unique, on-site, counts,
 news window) run on the extracted values, whichever path produced them.
+
+:func:`urlset_proven` and :func:`index_proven` run the same checks without the tree (the
+root alone, from :func:`._xml.scan`) and say whether the document is free of problems;
+only when it may not be does the caller build the tree and call :func:`check_urlset` or
+:func:`check_index`, handing over the fast path's result so it is not computed twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -46,6 +52,47 @@ MAX_INDEX_ENTRIES = 50_000
 #: Clocks differ a little between the CMS and the build host; this much "future" is not an error.
 NEWS_SKEW = timedelta(minutes=10)
 _NEWS_DATE_PATH = f"{NEWS}/{PUBLICATION_DATE}"
+_INDEX_HOST_NOTE = "; search engines accept it only if robots.txt on the site lists it"
+#: ``fast=`` default of the checks below: the fast path has not been tried yet.
+UNTRIED = object()
+
+
+def urlset_proven(
+    head,
+    text: str,
+    *,
+    news: bool,
+    now: datetime | None,
+    news_window_hours: float,
+    news_max_urls: int,
+    max_urls: int,
+    site_url: str | None,
+) -> tuple[bool, tuple[list[str], list[str | None]] | None]:
+    """``(True, _)`` when check_urlset would find nothing, decided from the root alone and the text.
+
+    *head* is the root element without its children (:func:`._xml.scan`).  The second item
+    is the fast path's result, for check_urlset(fast=...) when the answer is False.
+    """
+    fast = _fast.urlset(head, text, news=news)
+    if fast is None or _foreign_root_attributes(head):
+        return False, fast
+    locs, pubs = fast
+    n = len(locs)
+    if n == 0 or n > max_urls or (news and n > news_max_urls):
+        return False, fast
+    if next(_across(locs, site_url, "sitemap.loc-host", ""), None) is not None:
+        return False, fast
+    if news and now is not None and next(_window(pubs, now, news_window_hours), None) is not None:
+        return False, fast
+    return True, fast
+
+
+def index_proven(head, text: str, *, site_url: str | None) -> tuple[bool, list[str] | None]:
+    """:func:`urlset_proven` for a sitemapindex."""
+    locs = _fast.index(head, text)
+    if locs is None or _foreign_root_attributes(head) or not 0 < len(locs) <= MAX_INDEX_ENTRIES:
+        return False, locs
+    return next(_across(locs, site_url, "index.loc-host", _INDEX_HOST_NOTE), None) is None, locs
 
 
 def check_urlset(
@@ -59,9 +106,11 @@ def check_urlset(
     news_max_urls: int,
     max_urls: int,
     site_url: str | None,
+    fast=UNTRIED,
 ) -> None:
     _root_attributes(root, rep, "sitemap.structure")
-    fast = _fast.urlset(root, text, news=news)
+    if fast is UNTRIED:
+        fast = _fast.urlset(root, text, news=news)
     if fast is not None:
         locs, pubs = fast
         url_at = root.__getitem__  # _fast proved every child of the root is a url, in order
@@ -81,14 +130,16 @@ def check_urlset(
         rep.add("sitemap.max-urls", f"{n:,} url entries; the limit is {max_urls:,} (sitemaps.org allows at most 50,000 per file)", root)
     if news and n > news_max_urls:
         rep.add("news.max-urls", f"{n:,} url entries; a news sitemap may hold at most {news_max_urls:,} (Google News)", root)
-    _across(locs, url_at, rep, site_url, "sitemap.loc-host", "")
+    for i, rule, message in _across(locs, site_url, "sitemap.loc-host", ""):
+        rep.add(rule, message, url_at(i).find(LOC))
     if news and now is not None:
-        _window(pubs, url_at, rep, now, news_window_hours)
+        for i, message in _window(pubs, now, news_window_hours):
+            rep.add("news.window", message, url_at(i).find(_NEWS_DATE_PATH))
 
 
-def check_index(root, text: str, rep: Report, *, site_url: str | None) -> None:
+def check_index(root, text: str, rep: Report, *, site_url: str | None, fast=UNTRIED) -> None:
     _root_attributes(root, rep, "index.structure")
-    locs = _fast.index(root, text)
+    locs = _fast.index(root, text) if fast is UNTRIED else fast
     if locs is not None:
         at = root.__getitem__
     else:
@@ -102,16 +153,20 @@ def check_index(root, text: str, rep: Report, *, site_url: str | None) -> None:
     if n > MAX_INDEX_ENTRIES:
         rep.add("index.max-entries", f"{n:,} sitemap entries; sitemaps.org allows at most {MAX_INDEX_ENTRIES:,} per index", root)
     # Sitemaps served from another host are legal when robots.txt lists them, hence a warning.
-    _across(locs, at, rep, site_url, "index.loc-host", "; search engines accept it only if robots.txt on the site lists it")
+    for i, rule, message in _across(locs, site_url, "index.loc-host", _INDEX_HOST_NOTE):
+        rep.add(rule, message, at(i).find(LOC))
 
 
 # ---------------------------------------------------------------------------- element walk
 
 
+def _foreign_root_attributes(root) -> list[str]:
+    return [name for name in root.attrib if not name.startswith("{" + XSI_NS)]
+
+
 def _root_attributes(root, rep: Report, rule: str) -> None:
-    for name in root.attrib:
-        if not name.startswith("{" + XSI_NS):
-            rep.add(rule, f"attribute {local(name)!r} is not allowed on <{qn(root)}>", root, attr=name)
+    for name in _foreign_root_attributes(root):
+        rep.add(rule, f"attribute {local(name)!r} is not allowed on <{qn(root)}>", root, attr=name)
 
 
 # Attributes where the schemas allow none, found in one pass (in C) rather than per element
@@ -267,32 +322,47 @@ class _Walk:
 # ---------------------------------------------------------------------------- across entries
 
 
-def _across(locs: list, at, rep: Report, site_url: str | None, host_rule: str, note: str) -> None:
-    """Duplicate and off-site locs; *at(i)* is the i-th entry element (for the line)."""
-    idx = [i for i, v in enumerate(locs) if v is not None]
-    vals = [locs[i] for i in idx] if len(idx) != len(locs) else locs
+def _across(locs: list, site_url: str | None, host_rule: str, note: str) -> Iterator[tuple[int, str, str]]:
+    """``(entry index, rule, message)`` for each duplicate and off-site loc (None = invalid, skipped)."""
+    if None in locs:
+        idx = [i for i, v in enumerate(locs) if v is not None]
+        vals = [locs[i] for i in idx]
+    else:
+        idx, vals = range(len(locs)), locs
     if len(set(vals)) != len(vals):
         first: dict[str, int] = {}
         for i, v in zip(idx, vals):
             if v in first:
-                rep.add("sitemap.loc-unique", f"{short(v)} is listed twice (first in entry {first[v] + 1:,})", at(i).find(LOC))
+                yield i, "sitemap.loc-unique", f"{short(v)} is listed twice (first in entry {first[v] + 1:,})"
             else:
                 first[v] = i
     if site_url:
         for j in off_site(vals, site_url):
-            v = vals[j]
-            rep.add(host_rule, f"{short(v)} is not on {site_url}{note}", at(idx[j]).find(LOC))
+            yield idx[j], host_rule, f"{short(vals[j])} is not on {site_url}{note}"
 
 
-def _window(pubs: list, url_at, rep: Report, now: datetime, hours: float) -> None:
+def _instant(v: str) -> datetime:
+    """A value that matched :data:`._xml.DATETIME` as an aware datetime.
+
+    ``fromisoformat`` (in C) reads every such value the way parse_datetime does, fractions
+    past microseconds cut off alike; the regex is the fallback should it ever refuse one.
+    """
+    try:
+        return datetime.fromisoformat(v)
+    except ValueError:
+        return parse_datetime(v)
+
+
+def _window(pubs: list, now: datetime, hours: float) -> Iterator[tuple[int, str]]:
+    """``(entry index, message)`` for each publication date outside the news window."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     oldest, newest = now - timedelta(hours=hours), now + NEWS_SKEW
     for i, p in enumerate(pubs):
         if p is None:
             continue
-        dt = parse_datetime(p)
+        dt = _instant(p)
         if dt < oldest:
-            rep.add("news.window", f"published {p}, more than {hours:g} hours before {now.isoformat()}; Google News only takes articles from the last two days", url_at(i).find(_NEWS_DATE_PATH))
+            yield i, f"published {p}, more than {hours:g} hours before {now.isoformat()}; Google News only takes articles from the last two days"
         elif dt > newest:
-            rep.add("news.window", f"published {p}, in the future (now is {now.isoformat()})", url_at(i).find(_NEWS_DATE_PATH))
+            yield i, f"published {p}, in the future (now is {now.isoformat()})"
