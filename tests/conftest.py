@@ -15,6 +15,17 @@ SHARED = REPO.parent / "shared"
 SEED_PATH = SHARED / "samples" / "genpi-seed.ndjson"
 SCHEMAS = SHARED / "schemas"
 JAKARTA = timezone(timedelta(hours=7))
+#: The GenPI sample site with its store beside the config: how most test configs start.
+SITE_TOML = """\
+[site]
+title = "GenPI.co"
+url = "https://genpi.example"
+language = "id"
+timezone = "Asia/Jakarta"
+
+[store]
+url = "store.sqlite3"
+"""
 
 
 def seed_record() -> dict:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_article
+from conftest import SITE_TOML, make_article
 from feedhub import publish
 from feedhub.cli import main
 from feedhub.lock import OutputLock
@@ -26,15 +26,7 @@ from feedhub.render import rss, sitemaps
 from feedhub.store import open_store
 
 NOW = "2024-06-20T12:00:00+07:00"
-CONFIG = """\
-[site]
-title = "GenPI.co"
-url = "https://genpi.example"
-language = "id"
-timezone = "Asia/Jakarta"
-
-[store]
-url = "store.sqlite3"
+CONFIG = SITE_TOML + """\
 
 [output]
 base_url = "https://genpi.example/feeds/"

@@ -9,20 +9,14 @@ import sys
 
 import pytest
 
+from conftest import SITE_TOML
+
 from feedhub import __version__, cli
 from feedhub.cli import main
 
 EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status"}
 
-CONFIG = """\
-[site]
-title = "GenPI.co"
-url = "https://genpi.example"
-timezone = "Asia/Jakarta"
-
-[store]
-url = "store.sqlite3"
-"""
+CONFIG = SITE_TOML
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:

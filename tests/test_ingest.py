@@ -17,22 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_article
+from conftest import SITE_TOML, make_article
 from feedhub import ingest
 from feedhub.cli import main
 from feedhub.model import FeedFilter, article_to_dict
 from feedhub.store import open_store
 
-CONFIG = """\
-[site]
-title = "GenPI.co"
-url = "https://genpi.example"
-language = "id"
-timezone = "Asia/Jakarta"
-
-[store]
-url = "store.sqlite3"
-"""
+CONFIG = SITE_TOML
 
 
 @pytest.fixture

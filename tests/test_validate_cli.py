@@ -12,19 +12,12 @@ import sys
 
 import pytest
 
-from conftest import make_article
+from conftest import SITE_TOML, make_article
 from feedhub.cli import main
 from feedhub.store import open_store
 
 NOW = "2024-06-20T12:00:00+07:00"
-CONFIG = """\
-[site]
-title = "GenPI.co"
-url = "https://genpi.example"
-timezone = "Asia/Jakarta"
-
-[store]
-url = "store.sqlite3"
+CONFIG = SITE_TOML + """\
 
 [output]
 base_url = "https://genpi.example/feeds/"
