@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._toml_table import Table, show
+from .contract import LANG_RE
 from .errors import ConfigError
 from .model import FeedFilter
 
 GENERATOR = "feedhub"
 DEFAULT_CONFIG_NAME = "config.toml"
-_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _INTERVAL_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -168,7 +168,7 @@ def _http_url(t: Table, name: str, default: Any = ...) -> Any:
 
 def _language(t: Table, name: str, default: Any = ...) -> Any:
     v = t.text(name, default)
-    if v is not None and not _LANG_RE.match(v):
+    if v is not None and not LANG_RE.match(v):
         raise t.fail(name, f"must be a BCP 47 language tag such as \"id\" or \"zh-TW\", got {show(v)}")
     return v
 

@@ -21,7 +21,8 @@ MAX_URL = 2048
 MAX_ID = 512
 # XML 1.0 §2.2 Char: everything but these may appear in a document.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+#: BCP 47 as feedhub accepts it (config and articles alike): a 2-3 letter language, then subtags.
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _MIME_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _SECTION_RE = re.compile(r"^[\w-]+$")
 _YEAR_RE = re.compile(r"\d{4}")
@@ -184,7 +185,7 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
         raise r.fail("status", f"must be one of {', '.join(STATUSES)}, got {_short(status)}")
 
     language = r.text("language", raw.get("language"), nonblank=True) or site_language
-    if not _LANG_RE.match(language):
+    if not LANG_RE.match(language):
         raise r.fail("language", f"must be a BCP 47 tag such as \"id\" or \"zh-TW\", got {_short(language)}")
 
     section = r.text("section", raw.get("section"), nonblank=True)

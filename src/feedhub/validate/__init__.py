@@ -154,6 +154,18 @@ def validate(
     text = _xml.decode(raw, rep)
     if text is None:
         return rep.problems()
+
+    def urlset_rules(kind: str) -> dict:
+        # The fast path and the full walk must judge a urlset by the same limits.
+        return dict(
+            news=kind == "news-sitemap",
+            now=now,
+            news_window_hours=news_window_hours,
+            news_max_urls=news_max_urls,
+            max_urls=max_urls,
+            site_url=site_url,
+        )
+
     fast = UNTRIED
     family = _FAMILY[kind] if kind is not None else None
     if family in _SITEMAP_ROOTS:
@@ -163,16 +175,7 @@ def validate(
             # come back from it (strict UTF-8 decodes and encodes losslessly).
             raw = None
             if family == "urlset":
-                proven, fast = urlset_proven(
-                    head,
-                    text,
-                    news=kind == "news-sitemap",
-                    now=now,
-                    news_window_hours=news_window_hours,
-                    news_max_urls=news_max_urls,
-                    max_urls=max_urls,
-                    site_url=site_url,
-                )
+                proven, fast = urlset_proven(head, text, **urlset_rules(kind))
             else:
                 proven, fast = index_proven(head, text, site_url=site_url)
             if proven:
@@ -193,18 +196,7 @@ def validate(
     elif kind == "atom":
         check_atom(root, rep, text)
     elif _FAMILY[kind] == "urlset":
-        check_urlset(
-            root,
-            text,
-            rep,
-            news=kind == "news-sitemap",
-            now=now,
-            news_window_hours=news_window_hours,
-            news_max_urls=news_max_urls,
-            max_urls=max_urls,
-            site_url=site_url,
-            fast=fast,
-        )
+        check_urlset(root, text, rep, fast=fast, **urlset_rules(kind))
     else:
         check_index(root, text, rep, site_url=site_url, fast=fast)
     return rep.problems()
