@@ -26,6 +26,19 @@ timezone = "Asia/Jakarta"
 [store]
 url = "store.sqlite3"
 """
+#: SITE_TOML with public output URLs, the all-articles feed and one section feed.
+TWO_FEEDS_TOML = SITE_TOML + """\
+
+[output]
+base_url = "https://genpi.example/feeds/"
+
+[[feeds]]
+name = "all"
+
+[[feeds]]
+name = "olahraga"
+section = "olahraga"
+"""
 
 
 def seed_record() -> dict:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SITE_TOML, make_article
+from conftest import TWO_FEEDS_TOML, make_article
 from feedhub import publish
 from feedhub.cli import main
 from feedhub.lock import OutputLock
@@ -26,18 +26,7 @@ from feedhub.render import rss, sitemaps
 from feedhub.store import open_store
 
 NOW = "2024-06-20T12:00:00+07:00"
-CONFIG = SITE_TOML + """\
-
-[output]
-base_url = "https://genpi.example/feeds/"
-
-[[feeds]]
-name = "all"
-
-[[feeds]]
-name = "olahraga"
-section = "olahraga"
-
+CONFIG = TWO_FEEDS_TOML + """\
 [sitemap]
 max_urls = {max_urls}
 """

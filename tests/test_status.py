@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from lxml import etree
 
-from conftest import SITE_TOML, make_article
+from conftest import TWO_FEEDS_TOML, make_article
 from feedhub import publish
 from feedhub.cli import main
 from feedhub.render import atom
@@ -22,18 +22,7 @@ NOW = "2024-06-20T12:00:00+07:00"
 NOW_UTC = "2024-06-20T05:00:00+00:00"
 LATER = "2024-06-20T13:30:00+07:00"
 LATER_UTC = "2024-06-20T06:30:00+00:00"
-CONFIG = SITE_TOML + """\
-
-[output]
-base_url = "https://genpi.example/feeds/"
-
-[[feeds]]
-name = "all"
-
-[[feeds]]
-name = "olahraga"
-section = "olahraga"
-
+CONFIG = TWO_FEEDS_TOML + """\
 [sitemap]
 max_urls = 4
 """

@@ -12,23 +12,12 @@ import sys
 
 import pytest
 
-from conftest import SITE_TOML, make_article
+from conftest import TWO_FEEDS_TOML, make_article
 from feedhub.cli import main
 from feedhub.store import open_store
 
 NOW = "2024-06-20T12:00:00+07:00"
-CONFIG = SITE_TOML + """\
-
-[output]
-base_url = "https://genpi.example/feeds/"
-
-[[feeds]]
-name = "all"
-
-[[feeds]]
-name = "olahraga"
-section = "olahraga"
-
+CONFIG = TWO_FEEDS_TOML + """\
 [sitemap]
 max_urls = 4
 """
