@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from conftest import SCHEMAS
+from conftest import need_schemas
 
 _SITEMAP_WRAPPER = """<?xml version="1.0" encoding="UTF-8"?>
 <xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema">
@@ -20,18 +20,18 @@ _SITEMAP_WRAPPER = """<?xml version="1.0" encoding="UTF-8"?>
 @lru_cache(maxsize=None)
 def urlset_schema() -> etree.XMLSchema:
     """``urlset`` with the news and image extensions loaded (strict wildcards need them)."""
-    wrapper = _SITEMAP_WRAPPER.format(base=SCHEMAS.resolve().as_uri())
+    wrapper = _SITEMAP_WRAPPER.format(base=need_schemas().resolve().as_uri())
     return etree.XMLSchema(etree.fromstring(wrapper.encode()))
 
 
 @lru_cache(maxsize=None)
 def siteindex_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / "siteindex.xsd")))
+    return etree.XMLSchema(etree.parse(str(need_schemas() / "siteindex.xsd")))
 
 
 @lru_cache(maxsize=None)
 def atom_schema() -> etree.RelaxNG:
-    return etree.RelaxNG(etree.parse(str(SCHEMAS / "atom.rng")))
+    return etree.RelaxNG(etree.parse(str(need_schemas() / "atom.rng")))
 
 
 def schema_errors(data: bytes, schema) -> list[str]:
