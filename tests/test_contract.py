@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import seed_record
-from feedhub.contract import MAX_URL, parse_article
+from feedhub.contract import parse_article
+from feedhub.rules.urls import MAX_URL
 from feedhub.errors import ArticleError
 from feedhub.model import article_to_dict
 
@@ -99,7 +100,7 @@ REJECTIONS = [
     ("url-ftp", {"url": "ftp://genpi.example/berita"}, "url", "absolute http(s) URL"),
     ("url-no-host", {"url": "https:///berita"}, "url", "absolute http(s) URL"),
     ("url-javascript", {"url": "javascript:alert(1)"}, "url", "absolute http(s) URL"),
-    ("url-too-long", {"url": LONG_URL}, "url", f"longer than {MAX_URL}"),
+    ("url-too-long", {"url": LONG_URL}, "url", f"at most {MAX_URL:,}"),
     ("url-space", {"url": "https://genpi.example/berita terkini"}, "url", "white space"),
     ("url-not-string", {"url": ["https://genpi.example/"]}, "url", "must be a string"),
     ("title-missing", {"title": DROP}, "title", "is required"),

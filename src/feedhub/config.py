@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._toml_table import Table, show
-from .contract import LANG_RE
+from .rules.languages import is_language_tag
+from .rules.sitemaps import MAX_BYTES, MAX_URLS, NEWS_MAX_URLS, NEWS_WINDOW_HOURS
 from .errors import ConfigError
 from .model import FeedFilter
 
@@ -168,7 +169,7 @@ def _http_url(t: Table, name: str, default: Any = ...) -> Any:
 
 def _language(t: Table, name: str, default: Any = ...) -> Any:
     v = t.text(name, default)
-    if v is not None and not LANG_RE.match(v):
+    if v is not None and not is_language_tag(v):
         raise t.fail(name, f"must be a BCP 47 language tag such as \"id\" or \"zh-TW\", got {show(v)}")
     return v
 
@@ -309,7 +310,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     news = NewsSitemapConfig(
         publication_name=n.text("publication_name", site.title),
         window_hours=_window(n),
-        max_urls=n.positive_int("max_urls", 1000, maximum=1000),
+        max_urls=n.positive_int("max_urls", NEWS_MAX_URLS, maximum=NEWS_MAX_URLS),
         path=_rel_path(n, "path", "news-sitemap.xml"),
         image_captions=n.get("image_captions", bool, False),
         enabled=n.get("enabled", bool, True),
@@ -318,8 +319,8 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
 
     a = root.sub("sitemap")
     sitemap = SitemapConfig(
-        max_urls=a.positive_int("max_urls", 50_000, maximum=50_000),
-        max_bytes=a.positive_int("max_bytes", 50 * 1024 * 1024, maximum=50 * 1024 * 1024),
+        max_urls=a.positive_int("max_urls", MAX_URLS, maximum=MAX_URLS),
+        max_bytes=a.positive_int("max_bytes", MAX_BYTES, maximum=MAX_BYTES),
         gzip=a.get("gzip", bool, True),
         path=_rel_path(a, "path", "sitemap.xml"),
         enabled=a.get("enabled", bool, True),
@@ -349,8 +350,8 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
 
 
 def _window(t: Table) -> float:
-    v = t.get("window_hours", (int, float), 48, "a number of hours")
-    if v <= 0 or v > 48:
+    v = t.get("window_hours", (int, float), NEWS_WINDOW_HOURS, "a number of hours")
+    if v <= 0 or v > NEWS_WINDOW_HOURS:
         raise t.fail("window_hours", f"must be more than 0 and at most 48 (Google News takes two days), got {v}")
     return float(v)
 

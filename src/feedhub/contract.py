@@ -10,40 +10,20 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 from typing import Any
-from urllib.parse import urlsplit
 
 from dateutil import parser as dateutil_parser
 
 from .errors import ArticleError
 from .model import STATUSES, Article, Author, Image, RelatedLink
+from .rules.languages import is_language_tag
+from .rules.urls import url_problem
+from .rules.xmlchars import NOT_XML
 
-MAX_URL = 2048
 MAX_ID = 512
-# XML 1.0 §2.2 Char: everything but these may appear in a document.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-#: BCP 47 as feedhub accepts it (config and articles alike): a 2-3 letter language, then subtags.
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _MIME_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _SECTION_RE = re.compile(r"^[\w-]+$")
 _YEAR_RE = re.compile(r"\d{4}")
-# Scheme, a plain host name (optional port), then anything but white space: what urlsplit
-# would accept as absolute http(s) with a host.  Everything else takes the full check.
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?(?:[/?#][^\s]*)?\Z")
-_SPACE = re.compile(r"\s")
-_RAW_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_U_ESCAPE_SUSPECT = re.compile(r"\\u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF])")
 
-
-def json_may_hold_illegal(text: str) -> bool:
-    """Whether a raw JSON text can decode to a character XML 1.0 forbids.
-
-    Only \\b, \\f and \\u escapes of C0 controls, surrogates (lone ones; pairs are
-    fine but rare) and U+FFFE/U+FFFF can, or those characters raw (ingest reads JSON
-    with strict=False, so a raw control character in a string is stripped, not fatal).
-    """
-    if "\\b" in text or "\\f" in text or _RAW_ILLEGAL.search(text):
-        return True
-    return "\\u" in text and _U_ESCAPE_SUSPECT.search(text) is not None
 _DEFAULT_A, _DEFAULT_B = datetime(2000, 1, 1), datetime(2001, 2, 2)
 
 
@@ -62,7 +42,7 @@ class _Reader:
     def clean(self, field: str, value: str) -> str:
         if not self.strip:
             return value
-        cleaned, n = _XML_ILLEGAL.subn("", value)
+        cleaned, n = NOT_XML.subn("", value)
         if n:
             who = f"id={self.id}: " if self.id else ""
             self.warnings.append(f"{who}{field}: removed {n} character{'s' if n > 1 else ''} XML 1.0 forbids")
@@ -84,19 +64,9 @@ class _Reader:
         v = self.text(field, value, required=required)
         if v is None:
             return None
-        if len(v) > MAX_URL:
-            raise self.fail(field, f"longer than {MAX_URL} characters ({len(v)})")
-        if _PLAIN_URL.match(v):
-            return v  # the common case, proven absolute http(s) with a host and no white space
-        try:
-            parts = urlsplit(v)
-            host = parts.hostname
-        except ValueError as e:
-            raise self.fail(field, f"not a valid URL {_short(v)}: {e}") from None
-        if parts.scheme not in ("http", "https") or not host:
-            raise self.fail(field, f"must be an absolute http(s) URL, got {_short(v)}")
-        if _SPACE.search(v):
-            raise self.fail(field, f"must not contain white space, got {_short(v)}")
+        problem = url_problem(v)
+        if problem is not None:
+            raise self.fail(field, f"{problem}, got {_short(v)}")
         return v
 
     def count(self, field: str, value: Any) -> int | None:
@@ -152,7 +122,7 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
     """Validate one import record; returns the article and any strip warnings.
 
     *strip* False skips the per-field search for XML-illegal characters; only for a
-    record whose JSON text :func:`json_may_hold_illegal` cleared.
+    record whose raw line :func:`feedhub.ingest.may_hold_illegal` cleared.
     """
     if not isinstance(raw, dict):
         raise ArticleError(None, "(record)", f"must be a JSON object, got {_type(raw)}")
@@ -163,7 +133,7 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
         raise ArticleError(None, "id", f"must be a string, got {_type(rid)}")
     if not rid.strip():
         raise ArticleError(None, "id", "must not be empty")
-    if _XML_ILLEGAL.search(rid):
+    if NOT_XML.search(rid):
         # Stripping would silently change the identity; the newsroom must fix it.
         raise ArticleError(repr(rid)[1:-1], "id", "contains characters XML 1.0 forbids")
     if len(rid) > MAX_ID:
@@ -185,7 +155,7 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
         raise r.fail("status", f"must be one of {', '.join(STATUSES)}, got {_short(status)}")
 
     language = r.text("language", raw.get("language"), nonblank=True) or site_language
-    if not LANG_RE.match(language):
+    if not is_language_tag(language):
         raise r.fail("language", f"must be a BCP 47 tag such as \"id\" or \"zh-TW\", got {_short(language)}")
 
     section = r.text("section", raw.get("section"), nonblank=True)

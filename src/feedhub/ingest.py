@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import IO, Callable, Iterable, Iterator
 
+from .rules.xmlchars import C0_NOT_XML
 from .contract import parse_article
 from .errors import ArticleError, InputError
 from .store import ArticleRecord, Store, UpsertResult, to_record
@@ -29,7 +30,6 @@ WORKERS = min(4, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
 PARALLEL_BYTES = 4 * 1024 * 1024
 _CHUNK = 500
 _BOM = b"\xef\xbb\xbf"
-_C0_ILLEGAL = bytes(c for c in range(32) if c not in (9, 10, 13))
 # Both start with a literal, so re finds them at memchr speed.
 _ESCAPE_SUSPECT = re.compile(rb"\\(?:[bf]|u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF]))")
 _NONCHAR_UTF8 = re.compile(rb"\xef\xbf[\xbe\xbf]")
@@ -146,7 +146,7 @@ def may_hold_illegal(line: bytes) -> bool:
     clears skip the per-field search in :func:`feedhub.contract.parse_article`.
     """
     return (
-        len(line.translate(None, _C0_ILLEGAL)) != len(line)
+        len(line.translate(None, C0_NOT_XML)) != len(line)
         or _ESCAPE_SUSPECT.search(line) is not None
         or _NONCHAR_UTF8.search(line) is not None
     )

@@ -16,13 +16,10 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from ..model import Article, Image
+from ..rules.namespaces import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, XML_NS
 from ._text import rfc822
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-MEDIA_NS = "http://search.yahoo.com/mrss/"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_LANG = "{%s}lang" % XML_NS
 
 #: Every namespace an RSS document uses, all declared on ``<rss>``.
 RSS_NAMESPACES = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS, "media": MEDIA_NS}

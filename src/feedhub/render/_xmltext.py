@@ -9,75 +9,22 @@ ASCII (punycode) form.
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime, timezone
 from gzip import GzipFile
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-#: Characters XML 1.0 forbids outright (https://www.w3.org/TR/xml/#charsets), lone surrogates included.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: Anything that may not appear literally in a URI (RFC 3986): controls, space, non-ASCII and ``"<>\\^`{|}``.
-#: One negated class (the allowed set), ~4x faster than an alternation.
-_NOT_URI = re.compile(r"[^\x21\x23-\x3b\x3d\x3f-\x5b\x5d\x5f\x61-\x7a\x7e]")
-#: ``_NOT_URI.search``, for hot loops.
-not_uri = _NOT_URI.search
-#: What :func:`quote` leaves alone: RFC 3986 reserved characters plus ``%`` (keep existing escapes).
-_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+from ..rules.namespaces import SITEMAP_NS
+from ..rules.urls import MAX_URL as MAX_LOC
+from ..rules.urls import MIN_LOC, NOT_URI, origin, to_uri
+from ..rules.xmlchars import escape, has_bad_chars, strip_bad_chars
 
-#: sitemaps.org: "This value must be less than 2,048 characters" (the XSD's maxLength is 2048).
-MAX_LOC = 2047
-#: sitemap.xsd ``tLoc`` minLength.
-MIN_LOC = 12
+#: ``NOT_URI.search``, for hot loops.
+not_uri = NOT_URI.search
 
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 #: The compression level for ``.xml.gz`` files; see docs/sitemaps.md for the measurements.
 GZIP_LEVEL = 6
-
-
-def has_bad_chars(text: str) -> bool:
-    """True when *text* holds characters XML 1.0 cannot carry at all."""
-    return _NOT_XML.search(text) is not None
-
-
-def strip_bad_chars(text: str) -> str:
-    return _NOT_XML.sub("", text)
-
-
-def escape(text: str) -> str:
-    """Entity-escape ``& < > " '`` for element content or attribute values.
-
-    The caller has already removed characters XML cannot carry (:func:`strip_bad_chars`).
-    ``]]>`` needs nothing more: its ``>`` becomes ``&gt;``.
-    """
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "'" in text:
-        text = text.replace("'", "&apos;")
-    return text
-
-
-def to_uri(url: str) -> str:
-    """*url* with everything a URI may not hold literally percent-encoded as UTF-8 (RFC 3987 §3.1).
-
-    Existing ``%XX`` escapes and reserved characters are kept, so an already valid URI is unchanged.
-    """
-    if _NOT_URI.search(url) is None:
-        return url
-    return quote(url, safe=_URI_SAFE)
-
-
-def origin(site_url: str) -> tuple[str, str, int]:
-    """``(scheme, host, port)`` of *site_url*, lower-cased, with the default port filled in."""
-    p = urlsplit(site_url)
-    scheme = p.scheme.lower()
-    return scheme, (p.hostname or "").lower(), p.port or (443 if scheme == "https" else 80)
 
 
 class LocCheck:
@@ -189,7 +136,6 @@ def numbered_path(path: str, n: int, ext: str) -> str:
 
 
 
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def encode(path: str, text: str, level: int = GZIP_LEVEL) -> bytes:

@@ -17,6 +17,10 @@ instant the oldest story leaves, so the daemon can rebuild exactly then.
 
 from __future__ import annotations
 
+from ..rules.languages import news_language
+from ..rules.namespaces import IMAGE_NS, NEWS_NS
+from ..rules.sitemaps import MAX_IMAGES
+
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -40,37 +44,8 @@ from ._xmltext import (
     w3c_datetime,
 )
 
-NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
-IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
-#: Google: "You can include up to 1,000 image:image tags for each page."
-MAX_IMAGES = 1000
 
 _URLSET_OPEN = f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}" xmlns:image="{IMAGE_NS}">\n'
-_ISO639 = re.compile(r"[a-z]{2,3}")
-#: Deprecated ISO 639 codes still seen in BCP 47 input (Java's ``in`` for Indonesian, …).
-_DEPRECATED = {"in": "id", "iw": "he", "ji": "yi"}
-#: Regions where Chinese is written in Traditional characters.
-_TRADITIONAL = {"tw", "hk", "mo"}
-
-
-def news_language(tag: str) -> str | None:
-    """The ``news:language`` for a BCP 47 tag, or None when it has no ISO 639 code.
-
-    Google wants an ISO 639 two- or three-letter code, except ``zh-cn`` (Simplified) and
-    ``zh-tw`` (Traditional Chinese).  ``en-US`` → ``en``, ``id-ID`` → ``id``, ``zh-TW``,
-    ``zh-HK`` and ``zh-Hant*`` → ``zh-tw``, ``zh``, ``zh-CN`` and ``zh-Hans*`` → ``zh-cn``
-    (a script subtag wins over the region: ``zh-Hans-HK`` → ``zh-cn``).
-    """
-    parts = tag.replace("_", "-").lower().split("-")
-    primary = _DEPRECATED.get(parts[0], parts[0])
-    if primary == "zh":
-        rest = parts[1:]
-        if "hant" in rest:
-            return "zh-tw"
-        if "hans" in rest:
-            return "zh-cn"
-        return "zh-tw" if _TRADITIONAL.intersection(rest) else "zh-cn"
-    return primary if _ISO639.fullmatch(primary) else None
 
 
 def _in_window(a: Article, start: datetime, now: datetime) -> bool:

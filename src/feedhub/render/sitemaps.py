@@ -18,6 +18,7 @@ from itertools import islice
 from ..config import SitemapConfig
 from ..document import Document
 from ..model import SitemapRow
+from ..rules.sitemaps import MAX_INDEX_ENTRIES
 from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, lastmod_facts, odd_urls
 from ._xmltext import (
     GZIP_LEVEL,
@@ -38,8 +39,6 @@ from ._xmltext import (
     to_uri,
 )
 
-#: sitemaps.org: "no more than 50,000 Sitemaps" in one index.
-MAX_INDEX_ENTRIES = 50_000
 #: Warning lines kept per document; the rest are counted in one summary line.
 MAX_WARNINGS = 100
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ..rules.sitemaps import MAX_BYTES, MAX_URLS, NEWS_MAX_URLS, NEWS_WINDOW_HOURS
 from ..document import KINDS
 from . import _xml
 from ._report import Problem, Report
@@ -36,7 +37,7 @@ from .sitemaps import NEWS, UNTRIED, check_index, check_urlset, index_proven, ur
 
 __all__ = ["Problem", "detect_kind", "validate"]
 
-_MAX_BYTES = 50 * 1024 * 1024
+_MAX_BYTES = MAX_BYTES
 # (namespace, kind) of each root element we know; a urlset is refined to news-sitemap below.
 _ROOTS = {
     "rss": ("", "rss"),
@@ -116,9 +117,9 @@ def validate(
     kind: str | None = None,
     *,
     now: datetime | None = None,
-    news_window_hours: float = 48.0,
-    news_max_urls: int = 1000,
-    max_urls: int = 50_000,
+    news_window_hours: float = NEWS_WINDOW_HOURS,
+    news_max_urls: int = NEWS_MAX_URLS,
+    max_urls: int = MAX_URLS,
     max_bytes: int = _MAX_BYTES,
     site_url: str | None = None,
 ) -> list[Problem]:

@@ -6,9 +6,11 @@ https://developers.google.com/search/docs/crawling-indexing/sitemaps/image-sitem
 
 from __future__ import annotations
 
-from ._langs import ISO639_1
+from ..rules.languages import news_language_problem as language_problem
+from ..rules.namespaces import IMAGE_NS, NEWS_NS
+from ..rules.sitemaps import MAX_IMAGES
 from ._report import Report
-from ._xml import DATETIME_RE, IMAGE_NS, NEWS_NS, XWS, has_text, local, loc_problem, qn, short
+from ._xml import DATETIME_RE, XWS, has_text, local, loc_problem, qn, short
 
 _N = "{%s}" % NEWS_NS
 _I = "{%s}" % IMAGE_NS
@@ -29,22 +31,6 @@ _NEWS_ORDER = {
 _NEWS_DEPRECATED = {_N + "access", _N + "genres", _N + "keywords", _N + "stock_tickers"}
 _PUB_ORDER = {_N + "name": 0, _N + "language": 1}
 _IMAGE_ORDER = {_I + "loc": 0, _I + "caption": 1, _I + "geo_location": 2, _I + "title": 3, _I + "license": 4}
-_NOT_LANGUAGES = {"und", "mul", "mis", "zxx"}
-
-MAX_IMAGES = 1000
-
-
-def language_problem(v: str) -> str | None:
-    """Why *v* is not a Google News language: ISO 639 (2 or 3 letters), or zh-cn / zh-tw."""
-    if v in ("zh-cn", "zh-tw"):
-        return None
-    if v in ("zh", "zho", "chi"):
-        return f"news:language {v!r}: Google News wants zh-cn (Simplified) or zh-tw (Traditional) for Chinese"
-    if len(v) == 2 and v in ISO639_1:
-        return None
-    if len(v) == 3 and v.isascii() and v.isalpha() and v.islower() and v not in _NOT_LANGUAGES and not "qaa" <= v <= "qtz":
-        return None
-    return f"news:language {short(v)!r} is not an ISO 639 language code (2 or 3 lower-case letters), zh-cn or zh-tw"
 
 
 def _children(el, order: dict[str, int], rep: Report, rule: str) -> dict[str, object]:

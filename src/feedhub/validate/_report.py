@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..rules.namespaces import XML_NS
 from ._rules import RULES
 
 #: Problems listed per rule before the rest are folded into one "… more" line: a sitemap
@@ -55,7 +56,7 @@ def _attr_name(el, attr: str) -> str:
     if attr[0] != "{":
         return attr
     ns, _, name = attr[1:].partition("}")
-    prefix = "xml" if ns == "http://www.w3.org/XML/1998/namespace" else next((p for p, u in el.nsmap.items() if p and u == ns), None)
+    prefix = "xml" if ns == XML_NS else next((p for p, u in el.nsmap.items() if p and u == ns), None)
     return f"{prefix}:{name}" if prefix else name
 
 

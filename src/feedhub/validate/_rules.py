@@ -85,7 +85,7 @@ RULES: dict[str, tuple[str, str]] = {
     "sitemap.loc-absolute": (E, "loc is an absolute http(s) URL"),
     "sitemap.loc-whitespace": (E, "loc contains no whitespace"),
     "sitemap.loc-escaped": (E, "loc is a valid URI: non-ASCII and unsafe characters percent-encoded"),
-    "sitemap.loc-length": (E, "loc is 12 to 2,048 characters long"),
+    "sitemap.loc-length": (E, "loc is 12 to 2,047 characters long (sitemaps.org: less than 2,048)"),
     "sitemap.loc-host": (E, "loc is on the site's scheme and host"),
     "sitemap.loc-unique": (W, "the same loc listed twice"),
     "sitemap.lastmod": (E, "lastmod is a W3C date-time"),

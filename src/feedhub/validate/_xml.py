@@ -16,16 +16,21 @@ from lxml import etree
 
 from ._report import Report
 
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
-IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
-ATOM_NS = "http://www.w3.org/2005/Atom"
-MEDIA_NS = "http://search.yahoo.com/mrss/"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+from ..rules.languages import LANG_RE
+from ..rules.namespaces import (
+    ATOM_NS,
+    CONTENT_NS,
+    DC_NS,
+    IMAGE_NS,
+    MEDIA_NS,
+    NEWS_NS,
+    SITEMAP_NS,
+    XHTML_NS,
+    XML_NS,
+    XSI_NS,
+)
+from ..rules.urls import HTTP_URL, MIN_LOC, URI, origin
+from ..rules.urls import MAX_URL as MAX_LOC
 
 # ---------------------------------------------------------------------------- bytes → tree
 
@@ -241,25 +246,7 @@ def qn(el) -> str:
 
 # ---------------------------------------------------------------------------- URLs
 
-#: Absolute http(s) URL with a host and no whitespace; IRIs allowed (feeds).
-HTTP_URL = re.compile(r"(?i:https?)://(?:\[[0-9A-Fa-f:.]+\](?::[0-9]*)?|[^\s/?#@\[\]]+)(?:[/?#]\S*)?")
-
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_HOST = rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?"
-_PCHAR = r"A-Za-z0-9\-._~!$'()*+,;=:@/"
-
-
-def _uri_pattern() -> str:
-    """RFC 3986 §3 for http(s): host, optional port, path, query, fragment; ``%`` only as ``%XX``."""
-    chars = rf"[{_PCHAR}&]*(?:%[0-9A-Fa-f]{{2}}[{_PCHAR}&]*)*"
-    qchars = rf"[{_PCHAR}&?]*(?:%[0-9A-Fa-f]{{2}}[{_PCHAR}&?]*)*"
-    return rf"(?i:https?)://{_HOST}(?:/{chars})?(?:\?{qchars})?(?:#{qchars})?"
-
-
-#: A sitemap loc: an absolute http(s) URI, percent-encoded (sitemaps.org "Entity escaping").
-URI = re.compile(_uri_pattern(), re.A)
 WHITESPACE = re.compile(r"\s")
-MIN_LOC, MAX_LOC = 12, 2048  # sitemap.xsd tLoc minLength / maxLength
 
 
 def loc_problem(v: str) -> tuple[str, str] | None:
@@ -271,15 +258,8 @@ def loc_problem(v: str) -> tuple[str, str] | None:
     if not URI.fullmatch(v):
         return "sitemap.loc-escaped", f"loc {short(v)!r} is not a valid URI: percent-encode non-ASCII and unsafe characters (RFC 3986, sitemaps.org entity escaping)"
     if not MIN_LOC <= len(v) <= MAX_LOC:
-        return "sitemap.loc-length", f"loc is {len(v):,} characters; sitemap.xsd allows {MIN_LOC} to {MAX_LOC:,}"
+        return "sitemap.loc-length", f"loc is {len(v):,} characters; sitemaps.org allows {MIN_LOC} to {MAX_LOC:,} (less than 2,048)"
     return None
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """``(scheme, host, port)`` lower-cased with the default port filled in; raises ValueError."""
-    p = urlsplit(url)
-    scheme = p.scheme.lower()
-    return scheme, (p.hostname or "").lower(), p.port or {"https": 443, "http": 80}.get(scheme)
 
 
 def off_site(urls: list[str], site_url: str) -> list[int]:
@@ -385,8 +365,6 @@ def _weekday(year: str, mon: str, day: str) -> int | None:
 
 # ---------------------------------------------------------------------------- other values
 
-#: RFC 3066 / BCP 47 shape, as Atom's schema spells it (RSS uses the same tags).
-LANG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*", re.A)
 #: type "/" subtype, optional parameters (RFC 2045 tokens).
 MIME_RE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;.*)?", re.S)
 UINT_RE = re.compile(r"\d+", re.A)

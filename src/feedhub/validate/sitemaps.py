@@ -21,15 +21,13 @@ from decimal import Decimal
 from lxml import etree
 
 from . import _fast
-from ._news import IMAGE, MAX_IMAGES, NEWS, PUBLICATION_DATE, check_image, check_news
+from ..rules.namespaces import IMAGE_NS, NEWS_NS, SITEMAP_NS, XSI_NS
+from ..rules.sitemaps import MAX_IMAGES, MAX_INDEX_ENTRIES
+from ._news import IMAGE, NEWS, PUBLICATION_DATE, check_image, check_news
 from ._report import Report
 from ._xml import (
     CHANGEFREQS,
     DECIMAL_RE,
-    IMAGE_NS,
-    NEWS_NS,
-    SITEMAP_NS,
-    XSI_NS,
     W3C_RE,
     XWS,
     local,
@@ -47,8 +45,6 @@ LOC, LASTMOD, CHANGEFREQ, PRIORITY = _S + "loc", _S + "lastmod", _S + "changefre
 _KNOWN_NS = frozenset({SITEMAP_NS, NEWS_NS, IMAGE_NS})
 _URL_ORDER = {LOC: 0, LASTMOD: 1, CHANGEFREQ: 2, PRIORITY: 3}
 _SITEMAP_ORDER = {LOC: 0, LASTMOD: 1}
-#: sitemaps.org: "no more than 50,000 URLs" per sitemap and 50,000 sitemaps per index.
-MAX_INDEX_ENTRIES = 50_000
 #: Clocks differ a little between the CMS and the build host; this much "future" is not an error.
 NEWS_SKEW = timedelta(minutes=10)
 _NEWS_DATE_PATH = f"{NEWS}/{PUBLICATION_DATE}"
