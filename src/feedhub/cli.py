@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went")
     s.add_argument("--json", action="store_true", help="print JSON for monitoring")
+
+    # --- serve (issue 16) ---
+    s = sub.add_parser("serve", parents=[common], help="serve the output dir over HTTP (previews, small sites)", description="Serve the output directory with feed content types, ETag/Last-Modified, 304s and gzip/brotli. No directory listing, no dotfiles, nothing outside the output dir.")
+    s.add_argument("--bind", default="127.0.0.1", metavar="ADDR", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8080, metavar="N", help="port (default: 8080; 0 picks a free one)")
     return p
 
 
@@ -188,7 +193,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if any(s.validation != "ok" for s in outputs.values()) else EXIT_OK
 
 
-_COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status}
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import Site, serve
+
+    config = _config(args)
+    site = Site(root=config.output_dir, base_url=config.base_url, hubs=config.websub_hubs)
+    try:
+        serve(site, args.bind, args.port, ready=lambda msg: print(msg, flush=True))
+    except OSError as e:
+        raise FeedhubError(f"serve: cannot listen on {args.bind}:{args.port}: {e.strerror}") from None
+    return EXIT_OK
+
+
+_COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status, "serve": cmd_serve}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -136,6 +136,11 @@ class Config:
     news_sitemap: NewsSitemapConfig
     sitemap: SitemapConfig
     schedule: ScheduleConfig
+    # --- serve/WebSub (issue 16) ---
+    #: WebSub hubs pinged after a feed changes and announced in every RSS and Atom document.
+    websub_hubs: tuple[str, ...] = ()
+    #: Publish the XSL stylesheets beside the outputs and link them from each document.
+    stylesheets: bool = True
 
 
 def find_config_path(explicit: str | None) -> str:
@@ -254,6 +259,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     base_url = _http_url(o, "base_url", site_url + "/")
     if not base_url.endswith("/"):
         base_url += "/"
+    stylesheets = _stylesheets(o)
     o.finish()
 
     sc = root.sub("schedule")
@@ -326,6 +332,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         enabled=a.get("enabled", bool, True),
     )
     a.finish()
+    websub_hubs = _websub_hubs(root.sub("websub"))
     root.finish()
 
     paths = [p for fc in feeds for p in (fc.rss_path, fc.atom_path)] + [news.path, sitemap.path]
@@ -346,7 +353,25 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         news_sitemap=news,
         sitemap=sitemap,
         schedule=schedule,
+        websub_hubs=websub_hubs,
+        stylesheets=stylesheets,
     )
+
+
+def _stylesheets(t: Table) -> bool:
+    """``[output] stylesheets``: publish the XSL stylesheets and link them (issue 16; on by default)."""
+    return bool(t.get("stylesheets", bool, True))
+
+
+def _websub_hubs(t: Table) -> tuple[str, ...]:
+    """``[websub] hubs``: absolute http(s) hub URLs (issue 16)."""
+    hubs = t.get("hubs", list, [], "a list of hub URLs")
+    for i, hub in enumerate(hubs):
+        parts = urlsplit(hub) if isinstance(hub, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise t.fail(f"hubs[{i}]", f"must be an absolute http(s) URL, got {show(hub)}")
+    t.finish()
+    return tuple(hubs)
 
 
 def _window(t: Table) -> float:
