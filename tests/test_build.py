@@ -66,7 +66,7 @@ class Site:
 
     def files(self) -> dict[str, Path]:
         """Every output on disk (dot files are ours: lock, status, temporaries)."""
-        return {p.relative_to(self.out).as_posix(): p for p in sorted(self.out.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+        return {p.relative_to(self.out).as_posix(): p for p in sorted(self.out.rglob("*")) if p.is_file() and not p.name.startswith(".") and p.suffix != ".xsl"}  # stylesheets: issue 16
 
     def stats(self) -> dict[str, tuple[int, int, bytes]]:
         return {k: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for k, p in self.files().items()}

@@ -132,6 +132,13 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
     finally:
         save_status(out, status)
         report.seconds = time.perf_counter() - started
+    # --- issue 16: the XSL stylesheets beside the outputs, then the after_publish hooks
+    # (WebSub) on the documents actually written; neither blocks nor fails the build.
+    from .hooks import after_publish
+    from .stylesheets import publish_stylesheets
+
+    publish_stylesheets(out, config.stylesheets)
+    after_publish(config, [(r.path, r.kind) for r in report.results if r.outcome == "written"])
     return report
 
 

@@ -75,6 +75,9 @@ class FeedConfig:
     atom_url: str
     #: RSS ``ttl`` in minutes, from the feeds schedule.
     ttl: int
+    # --- issue 16: WebSub hubs (``atom:link rel="hub"``) and the XSL stylesheet link.
+    hubs: tuple[str, ...] = ()
+    stylesheet: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,8 @@ class NewsSitemapConfig:
     #: Emit the deprecated ``image:caption`` (off by default, Google dropped it in 2022).
     image_captions: bool
     enabled: bool
+    #: Link the XSL stylesheet (issue 16).
+    stylesheet: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +266,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         base_url += "/"
     stylesheets = _stylesheets(o)
     o.finish()
+    websub_hubs = _websub_hubs(root.sub("websub"))
 
     sc = root.sub("schedule")
     schedule = ScheduleConfig(
@@ -308,6 +314,8 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
                 rss_url=base_url + rss_path,
                 atom_url=base_url + atom_path,
                 ttl=ttl,
+                hubs=websub_hubs,
+                stylesheet=stylesheets,
             )
         )
         f.finish()
@@ -320,6 +328,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         path=_rel_path(n, "path", "news-sitemap.xml"),
         image_captions=n.get("image_captions", bool, False),
         enabled=n.get("enabled", bool, True),
+        stylesheet=stylesheets,
     )
     n.finish()
 
@@ -332,7 +341,6 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         enabled=a.get("enabled", bool, True),
     )
     a.finish()
-    websub_hubs = _websub_hubs(root.sub("websub"))
     root.finish()
 
     paths = [p for fc in feeds for p in (fc.rss_path, fc.atom_path)] + [news.path, sitemap.path]

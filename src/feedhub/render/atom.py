@@ -20,6 +20,7 @@ from ..config import GENERATOR, FeedConfig
 from ..document import Document
 from ..model import Article
 from ._feedgen_ext import AtomEntryExtension, AtomFeedExtension, new_generator
+from ..stylesheets import with_stylesheet
 from ._text import item_categories, item_summary, last_change, pct, published_only, tag_uri, wire_time
 
 ATOM_TYPE = "application/atom+xml"
@@ -54,13 +55,16 @@ def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime) ->
     fg.updated(wire_time(last_change(kept) or EMPTY_FEED_UPDATED))
     fg.link(href=feed.atom_url, rel="self", type=ATOM_TYPE)
     fg.link(href=feed.link, rel="alternate", type="text/html")
+    for hub in feed.hubs:  # issue 16: WebSub discovery
+        fg.link(href=hub, rel="hub")
     fg.author(name=feed.author)
     fg.generator(GENERATOR, version=__version__)
     fg.language(feed.language)
     fg.subtitle(feed.description)
     for a in kept:
         _add_entry(fg, feed, a)
-    return Document(path=feed.atom_path, kind="atom", data=fg.atom_str(pretty=True), items=len(kept), warnings=tuple(warnings))
+    data = with_stylesheet(fg.atom_str(pretty=True), feed.atom_path, "atom", feed.stylesheet)
+    return Document(path=feed.atom_path, kind="atom", data=data, items=len(kept), warnings=tuple(warnings))
 
 
 def _links(a: Article) -> list[dict[str, str]]:

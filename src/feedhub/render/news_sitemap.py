@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from ..config import NewsSitemapConfig
 from ..document import Document
 from ..model import Article
+from ..stylesheets import with_stylesheet  # issue 16
 from ._xmltext import (
     SITEMAP_NS,
     XML_DECL,
@@ -180,7 +181,7 @@ def render_news_sitemap(
     size = cfg.max_urls
     if len(entries) <= size:
         text = _urlset([x for x, _ in entries])
-        return [Document(cfg.path, "news-sitemap", encode(cfg.path, text), len(entries), tuple(warnings))]
+        return [Document(cfg.path, "news-sitemap", with_stylesheet(encode(cfg.path, text), cfg.path, "news-sitemap", cfg.stylesheet), len(entries), tuple(warnings))]
 
     ext = ".xml.gz" if cfg.path.endswith(".gz") else ".xml"
     docs: list[Document] = []
@@ -188,13 +189,13 @@ def render_news_sitemap(
     for n, i in enumerate(range(0, len(entries), size), start=1):
         chunk = entries[i : i + size]
         path = numbered_path(cfg.path, n, ext)
-        docs.append(Document(path, "news-sitemap", encode(path, _urlset([x for x, _ in chunk])), len(chunk)))
+        docs.append(Document(path, "news-sitemap", with_stylesheet(encode(path, _urlset([x for x, _ in chunk])), path, "news-sitemap", cfg.stylesheet), len(chunk)))
         listed.append((path, w3c_datetime(max((m for _, m in chunk)))))
     cross = base_url_warning(site_url, base_url)
     if cross:
         warnings.append(cross)
     index = index_xml(base_url, listed)
-    docs.append(Document(cfg.path, "news-sitemap-index", encode(cfg.path, index), len(listed), tuple(warnings)))
+    docs.append(Document(cfg.path, "news-sitemap-index", with_stylesheet(encode(cfg.path, index), cfg.path, "news-sitemap-index", cfg.stylesheet), len(listed), tuple(warnings)))
     return docs
 
 

@@ -20,6 +20,8 @@ from ..config import GENERATOR, FeedConfig
 from ..document import Document
 from ..model import Article
 from ._feedgen_ext import RssEntryExtension, RssFeedExtension, new_generator
+from ..stylesheets import with_stylesheet
+from ._hub_links import HubLinks
 from ._text import item_categories, item_summary, last_change, published_only
 
 RSS_TYPE = "application/rss+xml"
@@ -44,9 +46,12 @@ def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime) -> 
     fg.generator(f"{GENERATOR} {__version__}")
     fg.ttl(feed.ttl)
     fg.feedhub.last_change = last_change(kept)
+    fg.register_extension("websub", HubLinks, atom=False)  # issue 16: atom:link rel="hub" per hub
+    fg.websub.hubs = feed.hubs
     for a in kept:
         _add_item(fg, a)
-    return Document(path=feed.rss_path, kind="rss", data=fg.rss_str(pretty=True), items=len(kept), warnings=tuple(warnings))
+    data = with_stylesheet(fg.rss_str(pretty=True), feed.rss_path, "rss", feed.stylesheet)
+    return Document(path=feed.rss_path, kind="rss", data=data, items=len(kept), warnings=tuple(warnings))
 
 
 def _add_item(fg: FeedGenerator, a: Article) -> None:
