@@ -59,7 +59,7 @@ def nginx_and_feedhub(tmp_path) -> Iterator[tuple[object, str, str]]:
     port = _free_port()
     server = (REPO / "contrib" / "nginx.conf").read_text(encoding="utf-8")
     server = re.sub(r"(?m)^    listen .*;$", f"    listen 127.0.0.1:{port};", server, count=1)
-    server = re.sub(r"(?m)^    root .*;$", f"    root {config.output_dir};", server, count=1)
+    server = server.replace("/srv/feedhub/feeds", str(config.output_dir))
     (prefix / "feedhub.conf").write_text(server, encoding="utf-8")
     (prefix / "nginx.conf").write_text(_main_conf(prefix, prefix / "feedhub.conf"), encoding="utf-8")
     proc = subprocess.Popen([binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"], stderr=subprocess.PIPE)
@@ -116,15 +116,47 @@ def test_each_server_answers_304_to_its_own_validators_and_changes_them_together
     assert fetch(nginx, "/all/rss.xml")[1]["last-modified"] == fetch(ours, "/all/rss.xml")[1]["last-modified"]
 
 
+def _vary(headers: dict[str, str]) -> set[str]:
+    return {v.strip().lower() for v in headers.get("vary", "").split(",") if v.strip()}
+
+
 def test_both_gzip_the_documents_and_leave_the_gzip_shards_alone(nginx_and_feedhub):
     config, nginx, ours = nginx_and_feedhub
     for addr in (nginx, ours):
+        _, headers, body = fetch(addr, "/sitemap.xml", Accept_Encoding="gzip")
+        assert headers["content-encoding"] == "gzip" and _vary(headers) == {"accept-encoding"}
         _, headers, body = fetch(addr, "/all/atom.xml", Accept_Encoding="gzip")
-        assert headers["content-encoding"] == "gzip" and headers["vary"] == "Accept-Encoding"
+        assert headers["content-encoding"] == "gzip" and _vary(headers) == {"accept", "accept-encoding"}
         assert gzip.decompress(body) == (config.output_dir / "all/atom.xml").read_bytes()
         _, headers, body = fetch(addr, "/sitemap-1.xml.gz", Accept_Encoding="gzip")
         assert "content-encoding" not in headers and headers["content-type"] == "application/gzip"
         assert body == (config.output_dir / "sitemap-1.xml.gz").read_bytes()
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+READER_ACCEPT = "application/atom+xml,application/rdf+xml,application/rss+xml,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1"
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "ctype"),
+    [
+        ("/all/rss.xml", BROWSER_ACCEPT, "application/xml"),
+        ("/all/rss.xml", READER_ACCEPT, "application/rss+xml"),
+        ("/all/rss.xml", "*/*", "application/rss+xml"),
+        ("/all/rss.xml", "text/html;q=0, */*", "application/rss+xml"),
+        ("/all/atom.xml", BROWSER_ACCEPT, "application/xml"),
+        ("/all/atom.xml", READER_ACCEPT, "application/atom+xml"),
+        ("/news-sitemap.xml", BROWSER_ACCEPT, "application/xml"),
+    ],
+)
+def test_both_give_browsers_the_feeds_as_xml_and_readers_the_feed_types(nginx_and_feedhub, path, accept, ctype):
+    config, nginx, ours = nginx_and_feedhub
+    for addr in (nginx, ours):
+        status, headers, body = fetch(addr, path, Accept=accept)
+        assert (status, headers["content-type"]) == (200, ctype), addr
+        assert body == (config.output_dir / path.lstrip("/")).read_bytes()
+        assert headers["cache-control"] == "public, no-cache"
+    assert fetch(nginx, "/.feedhub-browser/all/rss.xml")[0] == 404
 
 
 def test_both_refuse_dotfiles_directories_traversal_and_symlinks_out(nginx_and_feedhub, tmp_path):

@@ -91,7 +91,10 @@ def fetch(addr: str, path: str, method: str = "GET", **headers: str) -> tuple[in
     try:
         conn.request(method, path, headers={k.replace("_", "-"): v for k, v in headers.items()})
         resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        headers: dict[str, str] = {}
+        for k, v in resp.getheaders():  # a repeated header is one comma-separated list (RFC 9110 §5.3)
+            headers[k.lower()] = f"{headers[k.lower()]}, {v}" if k.lower() in headers else v
+        return resp.status, headers, resp.read()
     finally:
         conn.close()
 
@@ -166,6 +169,22 @@ def test_a_rebuild_with_a_new_article_changes_etag_and_a_rebuild_without_keeps_t
     assert b"Artikel nomor 9" in body
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+READER_ACCEPT = "application/atom+xml,application/rdf+xml,application/rss+xml,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1"
+
+
+@pytest.mark.parametrize(("path", "feed_type"), [("/all/rss.xml", "application/rss+xml"), ("/all/atom.xml", "application/atom+xml")])
+def test_a_browser_gets_the_feed_as_application_xml_so_it_runs_the_stylesheet(served, path, feed_type):
+    _config, addr = served
+    _, browser, browser_body = fetch(addr, path, Accept=BROWSER_ACCEPT)
+    _, reader, reader_body = fetch(addr, path, Accept=READER_ACCEPT)
+    assert browser["content-type"] == "application/xml" and reader["content-type"] == feed_type
+    assert fetch(addr, path, Accept="text/html;q=0, */*")[1]["content-type"] == feed_type
+    assert browser_body == reader_body and browser["etag"] == reader["etag"]
+    assert browser["vary"] == reader["vary"] == "Accept, Accept-Encoding"
+    assert fetch(addr, "/sitemap.xml", Accept=BROWSER_ACCEPT)[1]["vary"] == "Accept-Encoding"
+
+
 def test_head_has_the_get_headers_and_no_body(served):
     _config, addr = served
     _, get_headers, get_body = fetch(addr, "/all/rss.xml")
@@ -182,7 +201,7 @@ def test_gzip_and_brotli_are_negotiated_for_the_uncompressed_documents(served):
     _, plain, _ = fetch(addr, "/all/rss.xml")
     status, headers, body = fetch(addr, "/all/rss.xml", Accept_Encoding="gzip")
     assert status == 200 and headers["content-encoding"] == "gzip" and gzip.decompress(body) == disk
-    assert headers["vary"] == "Accept-Encoding" and headers["etag"] != plain["etag"]
+    assert headers["vary"] == "Accept, Accept-Encoding" and headers["etag"] != plain["etag"]
     _, headers, body = fetch(addr, "/all/rss.xml", Accept_Encoding="gzip;q=0.5, br")
     assert headers["content-encoding"] == "br" and brotli.decompress(body) == disk
     _, headers, body = fetch(addr, "/all/rss.xml", Accept_Encoding="br;q=0, gzip;q=0")

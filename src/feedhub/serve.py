@@ -63,7 +63,16 @@ SUFFIX_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
 }
+#: Chromium shows application/rss+xml and application/atom+xml as plain text (Blink treats feed
+#: types as text) and so never runs their stylesheet; a browser asking for HTML gets the same bytes
+#: as application/xml, a feed reader the feed type (``Vary: Accept``).
+BROWSER_TYPE = "application/xml"
+_FEED_TYPES = frozenset({KIND_TYPES["rss"], KIND_TYPES["atom"]})
 #: Revalidate every time: a 304 costs one stat, and a hub fetching right after a ping sees new bytes.
 CACHE_CONTROL = "public, no-cache"
 _COMPRESSED_CACHE = 64
@@ -196,10 +205,10 @@ def content_type(rel: str, kind: str | None) -> str:
     return "application/octet-stream"
 
 
-def choose_encoding(accept_encoding: str | None) -> str:
-    """``br``, ``gzip`` or ``identity``: the best coding the client accepts (RFC 9110 §12.5.3 q-values)."""
+def q_values(header: str | None) -> dict[str, float]:
+    """An ``Accept``-style header as ``{name: q}`` (RFC 9110 §12.4.2; a bad q counts as 0)."""
     weights: dict[str, float] = {}
-    for item in (accept_encoding or "").split(","):
+    for item in (header or "").split(","):
         name, _, params = item.strip().partition(";")
         q = 1.0
         for p in params.split(";"):
@@ -210,11 +219,23 @@ def choose_encoding(accept_encoding: str | None) -> str:
                 except ValueError:
                     q = 0.0
         weights[name.strip().lower()] = q
+    return weights
+
+
+def choose_encoding(accept_encoding: str | None) -> str:
+    """``br``, ``gzip`` or ``identity``: the best coding the client accepts (RFC 9110 §12.5.3)."""
+    weights = q_values(accept_encoding)
     star = weights.get("*", 0.0)
     for coding in (("br",) if _brotli is not None else ()) + ("gzip",):
         if weights.get(coding, star) > 0:
             return coding
     return "identity"
+
+
+def wants_html(accept: str | None) -> bool:
+    """True for a browser navigating (``Accept: text/html,…``), false for feed readers and ``*/*``."""
+    weights = q_values(accept)
+    return max(weights.get("text/html", 0.0), weights.get("application/xhtml+xml", 0.0)) > 0
 
 
 def etag_matches(if_none_match: str, sha256: str) -> bool:
@@ -275,7 +296,7 @@ class Handler(BaseHTTPRequestHandler):
         coding = choose_encoding(self.headers.get("Accept-Encoding")) if res.compressible else "identity"
         data = res.data if coding == "identity" else self.files.compressed(res, coding)
         self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", res.content_type)
+        self.send_header("Content-Type", self._content_type(res))
         self.send_header("Content-Length", str(len(data)))
         if coding != "identity":
             self.send_header("Content-Encoding", coding)
@@ -283,6 +304,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(data)
+
+    def _content_type(self, res: Resource) -> str:
+        if res.content_type in _FEED_TYPES and wants_html(self.headers.get("Accept")):
+            return BROWSER_TYPE
+        return res.content_type
 
     def _not_modified(self, res: Resource) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -295,7 +321,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", formatdate(res.mtime, usegmt=True))
         self.send_header("Cache-Control", CACHE_CONTROL)
-        if res.compressible:
+        if res.content_type in _FEED_TYPES:
+            self.send_header("Vary", "Accept, Accept-Encoding")
+        elif res.compressible:
             self.send_header("Vary", "Accept-Encoding")
         links = _websub_links(self.files.site, res)
         if links:

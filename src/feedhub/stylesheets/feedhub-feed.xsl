@@ -77,7 +77,7 @@
       </img>
       <figcaption>
         <span class="caption"><xsl:value-of select="media:description"/></span>
-        <xsl:if test="media:credit"> <span class="credit">Photo: <xsl:value-of select="media:credit"/></span></xsl:if>
+        <xsl:if test="media:credit"><xsl:text> · </xsl:text><span class="credit">Photo: <xsl:value-of select="media:credit"/></span></xsl:if>
       </figcaption>
     </figure>
   </xsl:template>
