@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -216,6 +218,27 @@ def test_unchanged_documents_are_not_pinged(tmp_path):
         assert pinger.drain(10)
     assert report.count("written") == 0
     assert len(_OkHub.topics) == before
+
+
+def test_a_cli_build_gets_its_pings_out_before_the_process_ends(tmp_path):
+    hub = ThreadingHTTPServer(("127.0.0.1", 0), _OkHub)
+    with _serving(hub):
+        hub_url = f"http://127.0.0.1:{hub.server_address[1]}/"
+        config = build_site(tmp_path, extra=f'\n[websub]\nhubs = ["{hub_url}"]\n', n=0)
+        websub.pinger_for(config.output_dir, config.websub_hubs).drain(10)
+        before = len(_OkHub.topics)
+        ingest(config, [make_article(5)])
+        proc = subprocess.run(
+            [sys.executable, "-m", "feedhub", "build", "--config", str(tmp_path / "config.toml"), "--now", "2024-06-20T12:00:00+07:00"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 0, proc.stderr
+    # The daemon thread would die with the process; the exit hook lets the pings finish first.
+    assert set(_OkHub.topics[before:]) == {config.base_url + "all/rss.xml", config.base_url + "all/atom.xml"}
+    state = json.loads((config.output_dir / websub.STATE_NAME).read_text(encoding="utf-8"))["hubs"][hub_url]
+    assert state["state"] == "ok"
 
 
 @pytest.mark.parametrize("bad", ['"not a url"', '["ftp://hub.example/"]', "[1]"])

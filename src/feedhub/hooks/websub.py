@@ -56,6 +56,12 @@ def ping(hub: str, topic: str, timeout: float = TIMEOUT) -> int:
     return status
 
 
+def load_state(output_dir: Path) -> dict[str, dict[str, Any]]:
+    """The last ping outcome per hub (``state`` ok/down, ``last_attempt``, ``last_success``,
+    ``last_status``, ``last_error``, ``failed_topics``), for ``feedhub status --json``."""
+    return StateFile(output_dir).hubs
+
+
 class StateFile:
     """``.feedhub-websub.json``: the last outcome per hub, shared by the hub threads."""
 
