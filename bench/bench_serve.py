@@ -81,7 +81,7 @@ def main() -> None:
             etag = conn.getresponse().getheader("ETag") or ""
             conn.close()
             print(f"feed: all/rss.xml, 50 items, {size} bytes; {args.clients} keep-alive clients; bound {args.requests} requests / {args.seconds} s")
-            for label, headers in (("304", {"If-None-Match": etag}), ("full", {}), ("full gzip", {"Accept-Encoding": "gzip"})):
+            for label, headers in (("full", {}), ("304", {"If-None-Match": etag}), ("full gzip", {"Accept-Encoding": "gzip"}), ("304 again", {"If-None-Match": etag})):
                 n, elapsed = measure(addr, "/all/rss.xml", headers, args.requests, args.seconds, args.clients)
                 print(f"{label:<10} {n:>6} requests in {elapsed:5.2f} s = {n / elapsed:8.0f} requests/s")
         finally:
