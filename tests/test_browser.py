@@ -139,12 +139,13 @@ def _chromium_run(binary: str, tmp_path: Path, *args: str) -> str:
     return proc.stdout
 
 
-def render(binary: str, tmp_path: Path, url: str, screenshot: Path) -> str:
-    """The text of the page Chromium builds from *url*, and a screenshot of it."""
+def render(binary: str, tmp_path: Path, url: str, screenshot: Path) -> tuple[str, html.HtmlElement]:
+    """The text and the DOM of the page Chromium builds from *url*, and a screenshot of it."""
     dom = _chromium_run(binary, tmp_path, "--virtual-time-budget=5000", "--dump-dom", url)
     _chromium_run(binary, tmp_path, "--virtual-time-budget=5000", "--hide-scrollbars", "--window-size=1000,1300", f"--screenshot={screenshot}", url)
     assert screenshot.stat().st_size > 5000  # a real picture, not an empty canvas
-    return " ".join(html.fromstring(dom).text_content().split())
+    page = html.fromstring(dom)
+    return " ".join(page.text_content().split()), page
 
 
 def _site_with_local_photo(tmp_path: Path):
@@ -163,12 +164,15 @@ def test_chromium_renders_rss_atom_and_news_sitemap_for_a_person(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        texts = {path: render(binary, tmp_path, f"http://127.0.0.1:{port}/{path}", tmp_path / (path.replace("/", "-") + ".png")) for path in STYLED}
+        pages = {path: render(binary, tmp_path, f"http://127.0.0.1:{port}/{path}", tmp_path / (path.replace("/", "-") + ".png")) for path in STYLED}
     finally:
         server.shutdown()
         server.server_close()
+    texts = {path: text for path, (text, _) in pages.items()}
     for path in ("all/rss.xml", "all/atom.xml"):
-        text = texts[path]
+        text, page = pages[path]
+        photo = page.xpath("//figure[.//span[@class='caption'] = $c]/img", c=CAPTION)
+        assert photo and photo[0].get("src") == f"http://127.0.0.1:{port}/img/gerhana.png", path
         assert "GenPI.co" in text and "To subscribe" in text, path
         assert HEADLINE in text and f"{CAPTION} · Photo: {CREDIT}" in text and RELATED in text, path
         assert config.base_url + path in text  # the address to paste into a feed reader

@@ -11,10 +11,13 @@ renderer in tests/test_sitemaps.py (``feedhub-sitemap.xsl`` already renders a si
 
 from __future__ import annotations
 
+import logging
 from importlib.resources import files
 from pathlib import Path
 
 from .. import publish
+
+log = logging.getLogger("feedhub.stylesheets")
 
 FEED_XSL = "feedhub-feed.xsl"
 SITEMAP_XSL = "feedhub-sitemap.xsl"
@@ -59,6 +62,9 @@ def publish_stylesheets(output_dir: Path, enabled: bool) -> list[str]:
     changed = []
     for name, data in stylesheet_bytes().items():
         target = output_dir / name
-        if publish.write_if_changed(target, data) if enabled else publish.remove(target):
-            changed.append(name)
+        try:
+            if publish.write_if_changed(target, data) if enabled else publish.remove(target):
+                changed.append(name)
+        except OSError as e:  # the outputs are already published; a missing stylesheet only costs the browser view
+            log.warning("cannot publish %s: %s", target, e.strerror)
     return changed
