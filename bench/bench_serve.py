@@ -6,7 +6,8 @@ connections, one per client thread) for:
 
 - ``304``: ``If-None-Match`` with the current ETag (what a polite aggregator sends);
 - ``full``: the whole RSS document, identity encoding;
-- ``full gzip``: the same with ``Accept-Encoding: gzip`` (compressed once, then cached).
+- ``full gzip``: the same with ``Accept-Encoding: gzip`` (compressed once, then cached);
+- ``304 again``: the first measure repeated, to show how much of the spread is the machine.
 
 Each run stops at ``--requests`` or ``--seconds``, whichever comes first. Prints only; no asserts.
 """
