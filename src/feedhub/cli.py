@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went")
     s.add_argument("--json", action="store_true", help="print JSON for monitoring")
+
+    # import-html / import-wordpress (issue 18): parsers and commands live in feedhub.sources.
+    from .sources.commands import add_parsers as add_import_parsers
+
+    add_import_parsers(sub, common)
     return p
 
 
@@ -188,7 +193,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if any(s.validation != "ok" for s in outputs.values()) else EXIT_OK
 
 
+def cmd_import_html(args: argparse.Namespace) -> int:
+    from .sources.commands import run_import_html
+
+    return run_import_html(args, _config(args))
+
+
 _COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status}
+_COMMANDS |= {"import-html": cmd_import_html}
 
 
 if __name__ == "__main__":  # pragma: no cover
