@@ -14,7 +14,7 @@ from conftest import SITE_TOML
 from feedhub import __version__, cli
 from feedhub.cli import main
 
-EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status", "import-html"}
+EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status", "import-html", "import-wordpress"}
 
 CONFIG = SITE_TOML
 

@@ -199,8 +199,14 @@ def cmd_import_html(args: argparse.Namespace) -> int:
     return run_import_html(args, _config(args))
 
 
+def cmd_import_wordpress(args: argparse.Namespace) -> int:
+    from .sources.commands import run_import_wordpress
+
+    return run_import_wordpress(args, _config(args))
+
+
 _COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status}
-_COMMANDS |= {"import-html": cmd_import_html}
+_COMMANDS |= {"import-html": cmd_import_html, "import-wordpress": cmd_import_wordpress}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,8 +47,8 @@ def elements(el: HtmlElement, path: str) -> list[HtmlElement]:
 def read_body(root: HtmlElement, base: str | None, related_re: re.Pattern[str]) -> Body:
     scope = _scope(root)
     body = Body(headline=_first_text(scope, ".//h1"), published=_time(scope), authors=_byline(scope))
-    blocks = _related_blocks(scope, related_re)
-    body.related = _related_links(blocks, base)
+    blocks = related_blocks(scope, related_re)
+    body.related = related_links(blocks, base)
     skip: set[HtmlElement] = set(blocks)
     lead = _lead_photo(scope, base)
     if lead is not None:
@@ -110,7 +110,7 @@ def _leading_text(el: HtmlElement) -> str:
     return squash(children[0].text_content()) if children else ""
 
 
-def _related_blocks(scope: HtmlElement, related_re: re.Pattern[str]) -> list[HtmlElement]:
+def related_blocks(scope: HtmlElement, related_re: re.Pattern[str]) -> list[HtmlElement]:
     found: list[HtmlElement] = []
     for el in scope.iter(*_RELATED_HOLDERS):
         if any(a in found for a in el.iterancestors()) or not elements(el, ".//a[@href]"):
@@ -120,7 +120,7 @@ def _related_blocks(scope: HtmlElement, related_re: re.Pattern[str]) -> list[Htm
     return found
 
 
-def _related_links(blocks: list[HtmlElement], base: str | None) -> list[dict[str, str]]:
+def related_links(blocks: list[HtmlElement], base: str | None) -> list[dict[str, str]]:
     links: dict[str, str] = {}
     for block in blocks:
         for a in elements(block, ".//a[@href]"):

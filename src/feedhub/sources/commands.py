@@ -9,18 +9,23 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import tzinfo
+from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..contract import parse_article
-from ..errors import ArticleError
+from ..errors import ArticleError, FeedhubError
 from ..ingest import IngestReport, Rejection
 from ..store import open_store
 from ._ingest import ingest_records, ndjson
-from .fetch import FetchPolicy
+from .fetch import FetchError, FetchPolicy
 from .html import MAX_PAGE_BYTES, PageOptions
 from .pages import Pages, read_pages
+from .wordpress import PER_PAGE, Run, SiteState, WordPressError, import_site, load_state, save_state, site_url, state_path, store_lookup
 
-EXIT_OK, EXIT_PARTIAL = 0, 1
+EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
+#: One page of 100 posts with embedded terms, authors and media is a few MiB at most.
+_API_MAX_BYTES = 32 * 1024 * 1024
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -33,6 +38,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], common
     s.add_argument("--related-label", action="append", default=[], metavar="TEXT", help="another label that starts a related-links block (repeatable)")
     s.add_argument("--strip-param", action="append", default=[], metavar="NAME", help="remove this query parameter from the page's URLs, e.g. 'utm_*' (repeatable)")
     s.add_argument("--max-bytes", type=int, default=MAX_PAGE_BYTES, metavar="N", help=f"refuse pages larger than this (default: {MAX_PAGE_BYTES:,})")
+
+    s = sub.add_parser(
+        "import-wordpress", parents=[common], help="import posts from a WordPress site's REST API",
+        description="Read the posts changed since the last run from SITE_URL/wp-json/wp/v2/posts, turn trashed or deleted ones into "
+        "deletions, and ingest them as `feedhub ingest` does. The checkpoint is kept per site in wordpress-state.json beside the store.",
+    )
+    s.add_argument("site", metavar="SITE_URL", help="the WordPress site, e.g. https://news.example")
+    _add_common_options(s)
+    s.add_argument("--per-page", type=int, default=PER_PAGE, choices=range(1, PER_PAGE + 1), metavar="N", help=f"posts per request, 1-{PER_PAGE} (default: {PER_PAGE})")
+    s.add_argument("--related-label", action="append", default=[], metavar="TEXT", help="another label that starts a related-links block in a post (repeatable)")
+    s.add_argument("--full", action="store_true", help="read every post again, not only those changed since the last run")
 
 
 def _add_common_options(s: argparse.ArgumentParser) -> None:
@@ -80,3 +96,52 @@ def _dry_run(pages: Pages, tz: tzinfo, language: str) -> int:
     for r in rejected:
         print(f"rejected: {r}", file=sys.stderr)
     return EXIT_PARTIAL if rejected else EXIT_OK
+
+
+def run_import_wordpress(args: argparse.Namespace, config: Config) -> int:
+    site = site_url(args.site)
+    path = state_path(config.store.url, config.output_dir)
+    state = load_state(path, site)
+    if args.full:
+        state.modified_after = None
+    report, printed = IngestReport(), []
+    store = None if args.dry_run and not _store_exists(config.store.url) else open_store(config.store.url, create=not args.dry_run)
+    try:
+        run = Run(site, lambda _w, recs: printed.extend(recs), lambda _s: None, store_lookup(store) if store else lambda _i: None, report)
+        if not args.dry_run:
+            assert store is not None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            run.emit = lambda w, recs: ingest_records(w, recs, store, config.site.tz, config.site.language, report)
+            run.save = lambda s: save_state(path, site, s)
+        run.policy, run.per_page, run.related_labels = FetchPolicy(timeout=args.timeout, max_bytes=_API_MAX_BYTES), args.per_page, tuple(args.related_label)
+        failure = _run_site(run, state)
+    finally:
+        if store is not None:
+            store.close()
+    return _wordpress_outcome(args.dry_run, report, printed, failure)
+
+
+def _wordpress_outcome(dry_run: bool, report: IngestReport, printed: list[dict[str, Any]], failure: FeedhubError | None) -> int:
+    if dry_run:
+        sys.stdout.write(ndjson(printed, ascii_only=False).decode("utf-8", "surrogatepass"))
+        code = EXIT_PARTIAL if report.rejected else EXIT_OK
+        for r in report.rejected:
+            print(f"rejected: {r}", file=sys.stderr)
+    else:
+        code = print_report(report)
+    if failure is not None:
+        print(f"feedhub: {failure} (what was imported before is kept; the next run resumes from there)", file=sys.stderr)
+        return EXIT_FAILED
+    return code
+
+
+def _run_site(run: Run, state: SiteState) -> FeedhubError | None:
+    try:
+        import_site(run, state)
+    except (FetchError, WordPressError) as e:
+        return e
+    return None
+
+
+def _store_exists(url: str) -> bool:
+    return not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists()

@@ -90,7 +90,11 @@ def check_http_url(url: str) -> None:
         raise FetchError(url, "not an absolute http(s) URL")
 
 
-def fetch(url: str, policy: FetchPolicy = FetchPolicy(), *, sleep: Callable[[float], None] = time.sleep) -> Response:
+#: How fetch() waits between attempts (a module attribute, so tests can record the waits).
+sleep: Callable[[float], None] = time.sleep
+
+
+def fetch(url: str, policy: FetchPolicy = FetchPolicy()) -> Response:
     """GET *url*, retrying what may pass; raises :class:`FetchError` when it does not."""
     check_http_url(url)
     delay = policy.backoff
