@@ -49,6 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], common
     s.add_argument("--per-page", type=int, default=PER_PAGE, choices=range(1, PER_PAGE + 1), metavar="N", help=f"posts per request, 1-{PER_PAGE} (default: {PER_PAGE})")
     s.add_argument("--related-label", action="append", default=[], metavar="TEXT", help="another label that starts a related-links block in a post (repeatable)")
     s.add_argument("--full", action="store_true", help="read every post again, not only those changed since the last run")
+    s.add_argument("--no-deletions", action="store_true", help="skip the id listing that finds trashed and deleted posts")
 
 
 def _add_common_options(s: argparse.ArgumentParser) -> None:
@@ -114,6 +115,7 @@ def run_import_wordpress(args: argparse.Namespace, config: Config) -> int:
             run.emit = lambda w, recs: ingest_records(w, recs, store, config.site.tz, config.site.language, report)
             run.save = lambda s: save_state(path, site, s)
         run.policy, run.per_page, run.related_labels = FetchPolicy(timeout=args.timeout, max_bytes=_API_MAX_BYTES), args.per_page, tuple(args.related_label)
+        run.sweep = not args.no_deletions
         failure = _run_site(run, state)
     finally:
         if store is not None:

@@ -60,6 +60,8 @@ class Run:
     policy: FetchPolicy = FetchPolicy()
     per_page: int = PER_PAGE
     related_labels: tuple[str, ...] = ()
+    #: Look for deleted posts after the changes (one ``_fields=id`` listing of the whole site).
+    sweep: bool = True
     #: Every posts request made, for the report and the tests.
     requests: list[str] = field(default_factory=list)
 
@@ -167,24 +169,38 @@ def _store_batch(run: Run, state: SiteState, posts: list[dict[str, Any]], relate
 
 
 def _sweep(run: Run, state: SiteState) -> None:
-    """Posts remembered for the site that the public listing no longer has → deletions.  Only
-    after a complete listing: a partial one would delete live stories."""
-    if not state.posts:
+    """Posts remembered for the site that the public listing no longer has → deletions.
+
+    Only after a complete listing, and each missing id is asked for again by ``include=``: a post
+    deleted while we page shifts the others, and a listing that skipped one must not delete it.
+    An empty listing deletes nothing (an API locked by a plugin looks exactly like that)."""
+    if not state.posts or not run.sweep:
         return
-    live: set[str] = set()
-    page = 1
-    while True:
-        posts, more = _get_list(run, f"{run.site}/wp-json/wp/v2/posts?_fields=id&per_page={run.per_page}&page={page}", page)
-        live.update(str(p.get("id")) for p in posts)
-        if not more:
-            break
-        page += 1
+    api = f"{run.site}/wp-json/wp/v2/posts?_fields=id&orderby=id&order=asc&per_page={run.per_page}"
+    live = _ids(run, api)
+    if not live:
+        run.report.warnings.append(f"{run.site}: the post listing is empty; the {len(state.posts)} posts imported before are not deleted")
+        return
+    missing = sorted(set(state.posts) - live, key=int)
+    for start in range(0, len(missing), run.per_page):
+        chunk = missing[start : start + run.per_page]
+        live |= _ids(run, f"{api}&include={','.join(chunk)}")
     deletions = []
-    for pid in sorted(set(state.posts) - live, key=lambda x: (len(x), x)):
+    for pid in (m for m in missing if m not in live):
         known = run.lookup(state.posts.pop(pid))
         if known is not None and known.get("status") != "deleted":
             deletions.append(known | {"status": "deleted"})
     run.emit(f"{run.site} deleted posts", deletions)
+
+
+def _ids(run: Run, url: str) -> set[str]:
+    ids: set[str] = set()
+    page, more = 1, True
+    while more:
+        posts, more = _get_list(run, f"{url}&page={page}", page)
+        ids.update(str(p.get("id")) for p in posts)
+        page += 1
+    return ids
 
 
 def _get_list(run: Run, url: str, page: int) -> tuple[list[dict[str, Any]], bool]:
