@@ -273,6 +273,9 @@ def test_a_site_that_is_not_wordpress_or_not_http_is_one_line(cli, site, wp):
 def test_dates_keep_the_site_offset_and_rendered_text_is_plain():
     assert with_offset("2024-06-19T20:30:00", "2024-06-19T13:30:00") == "2024-06-19T20:30:00+07:00"
     assert with_offset("2024-06-19T20:30:00", None) == "2024-06-19T20:30:00"  # drafts: the site zone applies
+    assert with_offset("2024-06-19T20:30:00", "2024-06-19T14:45:00") == "2024-06-19T20:30:00+05:45"
+    # Disagreeing beyond any real offset (a broken import into WordPress): date_gmt wins, no traceback.
+    assert with_offset("2024-06-01T10:00:00", "2024-06-20T03:00:00") == "2024-06-20T03:00:00+00:00"
     assert plain("<p>Kishida &#8220;setuju&#8221; &amp; <b>Luxon</b></p>\n") == "Kishida “setuju” & Luxon"
 
 
@@ -293,3 +296,17 @@ def test_an_empty_listing_deletes_nothing(cli, site, wp):
     assert (code, out) == (0, ["ingested 0 (new 0, updated 0, unchanged 0), rejected 0"])
     assert err == [f"warning: {wp.url}: the post listing is empty; the 5 posts imported before are not deleted"]
     assert all(a.status == "published" for a in stored(site).values())
+
+
+@pytest.mark.parametrize("post", [
+    {"id": 9},
+    {"id": 9, "title": 5, "content": {"rendered": 7}, "excerpt": [], "date": 3, "_embedded": {"wp:term": "x", "author": [5], "wp:featuredmedia": [None]}},
+    {"id": 9, "guid": {"rendered": ""}, "date": "yesterday", "date_gmt": "2024-13-45", "content": {"rendered": "<!-- only a comment -->"}},
+])
+def test_odd_post_shapes_map_or_fail_with_an_article_error(post):
+    try:
+        record = post_record(post, "https://news.example", related_pattern())
+    except ArticleError:
+        return
+    with pytest.raises(ArticleError):
+        article(record)

@@ -10,7 +10,7 @@ caption and credit (``media_details.image_meta.credit``, else "Foto: …" in the
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote
 
@@ -45,16 +45,26 @@ def plain(html_text: str | None) -> str | None:
 
 def with_offset(local: Any, gmt: Any) -> str | None:
     """``date`` (site time, no zone) with the offset ``date - date_gmt``, so the record keeps the
-    site's own zone; without ``date_gmt`` (drafts) the contract reads it in the site time zone."""
+    site's own zone; without ``date_gmt`` (drafts) the contract reads it in the site time zone.
+    When the two disagree beyond any real offset, ``date_gmt`` wins: it is what WordPress sorts by."""
     if not isinstance(local, str) or not local:
         return None
+    here, utc = _naive(local), _naive(gmt)
+    if here is None or utc is None:
+        return local
+    offset = here - utc
+    if abs(offset) >= timedelta(hours=24) or offset % timedelta(minutes=1):
+        return utc.replace(tzinfo=UTC).isoformat()
+    return here.replace(tzinfo=timezone(offset)).isoformat()
+
+
+def _naive(value: Any) -> datetime | None:
+    """A zone-less ISO date-time as WordPress writes ``date``/``date_gmt``, else None."""
     try:
-        here, utc = datetime.fromisoformat(local), datetime.fromisoformat(gmt) if isinstance(gmt, str) else None
+        dt = datetime.fromisoformat(value) if isinstance(value, str) and value else None
     except ValueError:
-        return local
-    if utc is None or here.tzinfo is not None:
-        return local
-    return here.replace(tzinfo=timezone(here - utc)).isoformat()
+        return None
+    return dt if dt is not None and dt.tzinfo is None else None
 
 
 def post_record(post: dict[str, Any], site: str, related_re: re.Pattern[str]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from lxml.etree import LxmlError
+
 from ..errors import ArticleError, FeedhubError
 from ..ingest import IngestReport, Rejection
 from ..model import article_to_dict
@@ -159,6 +161,9 @@ def _store_batch(run: Run, state: SiteState, posts: list[dict[str, Any]], relate
             record = post_record(post, run.site, related_re)
         except ArticleError as e:
             run.report.rejected.append(Rejection(f"{where} post {post.get('id')}", e))
+            continue
+        except (ValueError, LxmlError) as e:  # a post no WordPress would send; it costs only itself
+            run.report.rejected.append(Rejection(f"{where} post {post.get('id')}", ArticleError(None, "(post)", f"cannot read: {e}")))
             continue
         records.append(record)
         if record.get("status") == "deleted":
