@@ -170,6 +170,13 @@ def test_date_without_zone_is_read_in_the_site_time_zone_and_date_only_agrees():
     assert record["published"] == "2024-06-19T10:00:00+07:00"
 
 
+def test_the_lead_photo_is_not_the_bylines_avatar():
+    body = ('<p class="byline"><img src="/avatar.jpg" width="48" height="48"> By Sam</p>'
+            '<figure><img src="/lead.jpg" width="1200"><figcaption>The scene. Photo: Sam Lee</figcaption></figure><p>Text.</p>')
+    record, _ = page_record(_minimal(body), tz=JAKARTA)
+    assert record["images"] == [{"url": "https://x.example/lead.jpg", "caption": "The scene.", "credit": "Sam Lee", "width": 1200}]
+
+
 def test_broken_json_ld_is_a_warning_and_the_other_sources_still_count():
     record, warnings = page_record(_minimal("<p>x</p>", '<script type="application/ld+json">{"@type": "NewsArticle",</script>'), tz=JAKARTA)
     assert record["title"] == "T"

@@ -25,6 +25,7 @@ FURNITURE = frozenset({"header", "nav", "footer", "aside", "form"})
 _DROP_ATTRS = re.compile(r"^(?:class|id|style|data-.*|on.*)$")
 _CAPTION_CLASS = re.compile(r"caption|keterangan|credit", re.I)
 _TAG_CLASS = re.compile(r"(?:^|[\s_-])tags?(?:$|[\s_-](?:list|links|box|wrap))", re.I)
+_MIN_PHOTO_PX = 120
 _RELATED_HOLDERS = ("p", "div", "aside", "section", "li", "ul", "span", "strong")
 
 
@@ -134,7 +135,7 @@ def related_links(blocks: list[HtmlElement], base: str | None) -> list[dict[str,
 def _lead_photo(scope: HtmlElement, base: str | None) -> tuple[dict[str, Any], list[HtmlElement]] | None:
     """The first photo of the story with its caption: a ``<figure>`` + ``<figcaption>``, or an image
     followed by a caption paragraph.  Returns the image and the elements to keep out of the body."""
-    img = next((i for i in scope.iter("img") if i.get("src") and not _in_furniture(i, scope)), None)
+    img = next((i for i in scope.iter("img") if i.get("src") and not _is_icon(i) and not _in_furniture(i, scope)), None)
     if img is None:
         return None
     image = _image(img, base)
@@ -143,6 +144,12 @@ def _lead_photo(scope: HtmlElement, base: str | None) -> tuple[dict[str, Any], l
     if caption_el is not None:
         image["caption"], image["credit"] = split_credit(caption_el.text_content())
     return image, [e for e in (figure, caption_el) if e is not None]
+
+
+def _is_icon(img: HtmlElement) -> bool:
+    """An avatar, a logo or a share button: declared smaller than any lead photo."""
+    sizes = [str(img.get(a) or "").strip() for a in ("width", "height")]
+    return any(v.isdigit() and int(v) < _MIN_PHOTO_PX for v in sizes)
 
 
 def _image(img: HtmlElement, base: str | None) -> dict[str, Any]:
