@@ -17,7 +17,7 @@ from ..contract import parse_article
 from ..errors import ArticleError, FeedhubError
 from ..ingest import IngestReport, Rejection
 from ..store import open_store
-from ._ingest import ingest_records, ndjson
+from ._ingest import ingest_records, ndjson, rejection_lines
 from .fetch import FetchError, FetchPolicy
 from .html import MAX_PAGE_BYTES, PageOptions
 from .pages import Pages, read_pages
@@ -77,8 +77,7 @@ def print_report(report: IngestReport) -> int:
     """``feedhub ingest``'s output and exit status for *report*."""
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    for r in report.rejected:
-        print(f"rejected: {r}", file=sys.stderr)
+    _print_rejections(report.rejected)
     print(report.summary())
     return EXIT_PARTIAL if report.rejected else EXIT_OK
 
@@ -94,8 +93,7 @@ def _dry_run(pages: Pages, tz: tzinfo, language: str) -> int:
     sys.stdout.write(ndjson([r for _, r in pages.records], ascii_only=False).decode("utf-8", "surrogatepass"))
     for w in pages.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    for r in rejected:
-        print(f"rejected: {r}", file=sys.stderr)
+    _print_rejections(rejected)
     return EXIT_PARTIAL if rejected else EXIT_OK
 
 
@@ -127,8 +125,7 @@ def _wordpress_outcome(dry_run: bool, report: IngestReport, printed: list[dict[s
     if dry_run:
         sys.stdout.write(ndjson(printed, ascii_only=False).decode("utf-8", "surrogatepass"))
         code = EXIT_PARTIAL if report.rejected else EXIT_OK
-        for r in report.rejected:
-            print(f"rejected: {r}", file=sys.stderr)
+        _print_rejections(report.rejected)
     else:
         code = print_report(report)
     if failure is not None:
@@ -147,3 +144,8 @@ def _run_site(run: Run, state: SiteState) -> FeedhubError | None:
 
 def _store_exists(url: str) -> bool:
     return not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists()
+
+
+def _print_rejections(rejected: list[Rejection]) -> None:
+    for line in (line for r in rejected for line in rejection_lines(r)):
+        print(f"rejected: {line}", file=sys.stderr)
