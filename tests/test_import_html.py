@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import feedparser
 import pytest
 
 from conftest import SITE_TOML, seed_record
@@ -100,6 +101,22 @@ def test_import_stores_the_seed_page_like_ingest_and_is_idempotent(cli, site):
     got, count = stored(site, SEED_ID)
     assert count == 1 and got == article(seed_record())
     assert cli(str(PAGES / "genpi-seed.html"))[:2] == (0, ["ingested 1 (new 0, updated 0, unchanged 1), rejected 0"])
+
+
+def test_an_imported_page_reaches_the_feeds_with_caption_credit_and_related_links(cli, site, capsys):
+    assert cli(str(PAGES / "genpi-seed.html"))[0] == 0
+    assert main(["build", "--config", "config.toml", "--now", "2024-06-20T10:00:00+07:00"]) == 0
+    capsys.readouterr()
+    seed = seed_record()
+    for name in ("rss.xml", "atom.xml"):
+        parsed = feedparser.parse((site / "feeds" / "all" / name).read_bytes())
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        (entry,) = parsed.entries
+        assert (entry.title, entry.link) == (seed["title"], seed["url"])
+        assert entry.media_credit[0]["content"] == "AP Photo/Susan Walsh"
+        assert entry.media_content[0]["url"] == seed["images"][0]["url"]
+        related = sorted(link.href for link in entry.links if link.rel == "related")
+        assert related == sorted(r["url"] for r in seed["related"])
 
 
 def test_each_broken_page_is_one_clear_line_and_nothing_else_is_lost(cli, site):
@@ -238,14 +255,16 @@ def test_pages_are_fetched_with_a_clear_user_agent_and_limits(cli, site, server)
         "/seed": (301, {"Location": "/seed-final"}, b""),
         "/seed-final": (200, html, seed),
         "/loop": (302, {"Location": "/loop"}, b""),
+        "/to-ftp": (302, {"Location": "ftp://127.0.0.1/page.html"}, b""),
         "/big": (200, html, b"<html>" + b"x" * 2000 + b"</html>"),
         "/json": (200, {"Content-Type": "application/json"}, b"{}"),
         "/cp1252": (200, {"Content-Type": "text/html; charset=windows-1252"}, _minimal("<p>“x”</p>").replace(b'<meta charset="utf-8">', b"").decode().encode("cp1252")),
     }
-    code, out, err = cli(f"{base}/seed", f"{base}/loop", f"{base}/json", f"{base}/cp1252", f"{base}/missing")
-    assert code == 1 and out == ["ingested 2 (new 2, updated 0, unchanged 0), rejected 3"]
+    code, out, err = cli(f"{base}/seed", f"{base}/loop", f"{base}/to-ftp", f"{base}/json", f"{base}/cp1252", f"{base}/missing")
+    assert code == 1 and out == ["ingested 2 (new 2, updated 0, unchanged 0), rejected 4"]
     assert err == [
         f"rejected: {base}/loop (page): more than 5 redirects",
+        f"rejected: {base}/to-ftp (page): redirected to a non-HTTP URL 'ftp://127.0.0.1/page.html'",
         f"rejected: {base}/json (page): not an HTML page (Content-Type application/json)",
         f"rejected: {base}/missing (page): HTTP 404 Not Found",
     ]
