@@ -194,6 +194,35 @@ def test_the_lead_photo_is_not_the_bylines_avatar():
     assert record["images"] == [{"url": "https://x.example/lead.jpg", "caption": "The scene.", "credit": "Sam Lee", "width": 1200}]
 
 
+def _ld(**fields) -> str:
+    return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **fields})}</script>'
+
+
+def _bare(body: str, head: str = "") -> bytes:
+    """A page with a canonical URL and a title but no date of its own."""
+    return f'<html><head><link rel="canonical" href="https://x.example/b"><title>T</title>{head}</head><body><article>{body}</article></body></html>'.encode()
+
+
+def test_an_unmarked_time_only_dates_a_page_that_has_nothing_better():
+    updated_first = '<p>Diperbarui <time datetime="2024-06-21T09:00:00+07:00">21/6</time></p><p>Text.</p>'
+    record, warnings = page_record(_bare(updated_first, _ld(datePublished="2024-06-19T20:30:00+07:00")), tz=JAKARTA)
+    assert (record["published"], warnings) == ("2024-06-19T20:30:00+07:00", [])
+    record, _ = page_record(_bare(updated_first), tz=JAKARTA)
+    assert record["published"] == "2024-06-21T09:00:00+07:00"
+    marked = '<p><time itemprop="datePublished" datetime="2024-06-21T09:00:00+07:00">21/6</time></p>'
+    with pytest.raises(ArticleError, match="two dates: JSON-LD datePublished .* and <time> marked published 2024-06-21T09:00:00"):
+        page_record(_bare(marked, _ld(datePublished="2024-06-19T20:30:00+07:00")), tz=JAKARTA)
+
+
+def test_conflicting_modified_dates_are_a_warning_not_a_lost_page():
+    head = _ld(datePublished="2024-06-19T20:30:00+07:00", dateModified="2024-06-20T08:00:00+07:00")
+    head += '<meta property="article:modified_time" content="2024-06-22T08:00:00+07:00">'
+    record, warnings = page_record(_bare("<p>x</p>", head), tz=JAKARTA)
+    assert record["updated"] == "2024-06-20T08:00:00+07:00"
+    assert warnings == ["id=https://x.example/b: updated: the page gives two dates: JSON-LD dateModified 2024-06-20T08:00:00+07:00 "
+                        "and article:modified_time 2024-06-22T08:00:00+07:00; the first is used"]
+
+
 def test_broken_json_ld_is_a_warning_and_the_other_sources_still_count():
     record, warnings = page_record(_minimal("<p>x</p>", '<script type="application/ld+json">{"@type": "NewsArticle",</script>'), tz=JAKARTA)
     assert record["title"] == "T"

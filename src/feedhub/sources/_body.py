@@ -23,6 +23,7 @@ BODY_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", 
 FURNITURE = frozenset({"header", "nav", "footer", "aside", "form"})
 #: Presentation attributes that mean nothing outside the site's own stylesheet and scripts.
 _DROP_ATTRS = re.compile(r"^(?:class|id|style|data-.*|on.*)$")
+_UPDATED_CLASS = re.compile(r"updated|modified", re.I)
 _CAPTION_CLASS = re.compile(r"caption|keterangan|credit", re.I)
 _TAG_CLASS = re.compile(r"(?:^|[\s_-])tags?(?:$|[\s_-](?:list|links|box|wrap))", re.I)
 _MIN_PHOTO_PX = 120
@@ -32,7 +33,10 @@ _RELATED_HOLDERS = ("p", "div", "aside", "section", "li", "ul", "span", "strong"
 @dataclass(slots=True)
 class Body:
     headline: str | None = None
+    #: A time marked as the publication time (itemprop, hAtom).
     published: str | None = None
+    #: The first ``<time datetime>`` of the story, marked or not.
+    first_time: str | None = None
     authors: list[dict[str, str]] = field(default_factory=list)
     lead: dict[str, Any] | None = None
     content_html: str | None = None
@@ -47,7 +51,7 @@ def elements(el: HtmlElement, path: str) -> list[HtmlElement]:
 
 def read_body(root: HtmlElement, base: str | None, related_re: re.Pattern[str]) -> Body:
     scope = _scope(root)
-    body = Body(headline=_first_text(scope, ".//h1"), published=_time(scope), authors=_byline(scope))
+    body = Body(_first_text(scope, ".//h1"), _marked_time(scope), _first_time(scope), _byline(scope))
     blocks = related_blocks(scope, related_re)
     body.related = related_links(blocks, base)
     skip: set[HtmlElement] = set(blocks)
@@ -85,14 +89,23 @@ def _first_text(scope: HtmlElement, path: str) -> str | None:
     return None
 
 
-def _time(scope: HtmlElement) -> str | None:
-    for el in elements(scope, ".//*[@itemprop='datePublished']"):
+def _marked_time(scope: HtmlElement) -> str | None:
+    """A publication time the markup names as such: ``itemprop="datePublished"`` or hAtom's
+    ``class="published"`` (WordPress themes)."""
+    path = ".//*[@itemprop='datePublished'] | .//time[contains(concat(' ', normalize-space(@class), ' '), ' published ')]"
+    for el in elements(scope, path):
         value = el.get("datetime") or el.get("content")
         if value:
             return str(value).strip()
+    return None
+
+
+def _first_time(scope: HtmlElement) -> str | None:
+    """The story's first ``<time datetime>`` that is not marked as an update: a weak hint, used
+    only when nothing else dates the page."""
     for el in scope.iter("time"):
         value = el.get("datetime")
-        if value and not _in_furniture(el, scope):
+        if value and not _UPDATED_CLASS.search(el.get("class") or "") and not _in_furniture(el, scope):
             return str(value).strip()
     return None
 

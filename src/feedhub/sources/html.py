@@ -122,14 +122,18 @@ def _dates(src: _Sources, tz: tzinfo, rid: str, warnings: list[str]) -> dict[str
         rid, "published", tz, warnings,
         [("JSON-LD datePublished", ld.text(src.article.get("datePublished"))),
          ("article:published_time", ld.first(src.meta, "article:published_time", "datepublished")),
-         ("<time datetime>", src.body.published)],
+         ("<time> marked published", src.body.published)],
     )
+    if published is None:
+        # An unmarked <time> is only a hint ("Updated 10:02" often comes first): never a conflict.
+        published = _agreed(rid, "published", tz, warnings, [("<time datetime>", src.body.first_time)])
     if published is None:
         raise ArticleError(rid, "published", "no publication date on the page (looked for JSON-LD datePublished, article:published_time, <time datetime>)")
     updated = _agreed(
         rid, "updated", tz, warnings,
         [("JSON-LD dateModified", ld.text(src.article.get("dateModified"))),
          ("article:modified_time", ld.first(src.meta, "article:modified_time", "og:updated_time", "datemodified"))],
+        strict=False,
     )
     out = {"published": published.isoformat()}
     if updated is not None and updated != published:
@@ -140,16 +144,19 @@ def _dates(src: _Sources, tz: tzinfo, rid: str, warnings: list[str]) -> dict[str
 _Dated = tuple[str, datetime, bool]  # where, the moment, whether only a date was given
 
 
-def _agreed(rid: str, field: str, tz: tzinfo, warnings: list[str], found: list[tuple[str, str | None]]) -> datetime | None:
-    """The date the page's sources give for *field*; two that name different moments are an error,
-    because guessing would publish the story at the wrong time.  A date-only value agrees with any
-    time that day, and the time is kept."""
+def _agreed(rid: str, field: str, tz: tzinfo, warnings: list[str], found: list[tuple[str, str | None]], *, strict: bool = True) -> datetime | None:
+    """The date the page's sources give for *field*.  Two that name different moments are an
+    error when *strict* (guessing would publish the story at the wrong time), else a warning and
+    the more trusted one.  A date-only value agrees with any time that day, and the time is kept."""
     chosen: _Dated | None = None
     for this in _readable(rid, field, tz, warnings, found):
         if chosen is None or (chosen[2] and not this[2] and _same_day(chosen[1], this[1])):
             chosen = this
         elif not _agree(chosen, this):
-            raise ArticleError(rid, field, f"the page gives two dates: {chosen[0]} {chosen[1].isoformat()} and {this[0]} {this[1].isoformat()}")
+            problem = f"the page gives two dates: {chosen[0]} {chosen[1].isoformat()} and {this[0]} {this[1].isoformat()}"
+            if strict:
+                raise ArticleError(rid, field, problem)
+            warnings.append(f"id={rid}: {field}: {problem}; the first is used")
     return chosen[1] if chosen else None
 
 
