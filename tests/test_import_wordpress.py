@@ -47,11 +47,13 @@ class WordPress:
         #: (query, ids returned) for each posts request answered
         self.log: list[tuple[dict[str, str], list[int]]] = []
         self.release = threading.Event()
+        #: WordPress before 5.7 ignores modified_after, as it ignores every unknown parameter.
+        self.before_5_7 = False
 
     def listing(self, q: dict[str, str]) -> tuple[int, dict[str, str], object]:
         key = {"modified": lambda p: (p["modified"], p["id"]), "id": lambda p: p["id"]}.get(q.get("orderby", ""), lambda p: (p["date"], p["id"]))
         public = sorted((p for p in self.posts if p["status"] == "publish"), key=key, reverse=q.get("order", "desc") == "desc")
-        if "modified_after" in q:
+        if "modified_after" in q and not self.before_5_7:
             public = [p for p in public if p["modified"] > q["modified_after"]]
         if "include" in q:
             public = [p for p in public if str(p["id"]) in q["include"].split(",")]
@@ -86,6 +88,10 @@ def wp():
             if parts.path != "/wp-json/wp/v2/posts":
                 return self._send(404, {}, {"code": "rest_no_route"})
             fault = state.fault(q)
+            if fault == "shrink":  # three posts deleted just after this page was read
+                answer = state.listing(q)
+                state.posts = state.posts[:2]
+                return self._send(*answer)
             if fault == "skip-103":  # a listing that shifted under a concurrent delete
                 status, headers, body = state.listing(q)
                 return self._send(status, headers, [p for p in body if p["id"] != 103])
@@ -310,3 +316,19 @@ def test_odd_post_shapes_map_or_fail_with_an_article_error(post):
         return
     with pytest.raises(ArticleError):
         article(record)
+
+
+def test_a_site_that_ignores_modified_after_is_read_whole_and_the_run_still_ends(cli, site, wp):
+    wp.before_5_7 = True
+    assert cli("--per-page", "2", wp.url)[:2] == (0, ["ingested 5 (new 5, updated 0, unchanged 0), rejected 0"])
+    assert cli("--per-page", "2", wp.url)[:2] == (0, ["ingested 5 (new 0, updated 0, unchanged 5), rejected 0"])
+    assert len(embed_requests(wp)) < 20
+
+
+def test_a_listing_that_shrinks_while_paged_ends_cleanly(cli, site, wp):
+    assert cli("--per-page", "2", wp.url)[0] == 0
+    shrink = [lambda q: q.get("_fields") == "id" and q.get("page") == "1" and "include" not in q, "shrink", 1]
+    wp.faults = [shrink]
+    code, out, err = cli("--per-page", "2", wp.url)
+    assert (code, out, err) == (0, ["ingested 3 (new 0, updated 3, unchanged 0), rejected 0"], [])
+    assert sorted(i for i, a in stored(site).items() if a.status == "deleted") == [103, 104, 105]

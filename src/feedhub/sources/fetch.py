@@ -29,13 +29,15 @@ _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 class FetchError(FeedhubError, OSError):
     """A URL could not be fetched; ``str(e)`` is ``URL: reason``."""
 
-    def __init__(self, url: str, reason: str, *, retryable: bool = False) -> None:
+    def __init__(self, url: str, reason: str, *, retryable: bool = False, status: int | None = None) -> None:
         #: The URL that was asked for.
         self.url = url
         #: What went wrong, in words.
         self.reason = reason
         #: Whether trying again may help (timeouts, 5xx, 429, refused connections).
         self.retryable = retryable
+        #: The HTTP status of an error answer, when there was one.
+        self.status = status
         super().__init__(f"{url}: {reason}")
 
 
@@ -104,7 +106,7 @@ def fetch(url: str, policy: FetchPolicy = FetchPolicy()) -> Response:
         except FetchError as e:
             if not e.retryable or attempt == policy.attempts:
                 if attempt > 1:
-                    raise FetchError(url, f"{e.reason} (after {attempt} attempts)") from e
+                    raise FetchError(url, f"{e.reason} (after {attempt} attempts)", status=e.status) from e
                 raise
         sleep(delay)
         delay *= 2
@@ -120,7 +122,7 @@ def _get_once(url: str, policy: FetchPolicy) -> Response:
     except urllib.error.HTTPError as e:
         if 300 <= e.code < 400:
             raise FetchError(url, f"more than {policy.max_redirects} redirects") from None
-        raise FetchError(url, f"HTTP {e.code} {e.reason}", retryable=e.code in _RETRY_STATUS) from None
+        raise FetchError(url, f"HTTP {e.code} {e.reason}", retryable=e.code in _RETRY_STATUS, status=e.code) from None
     except urllib.error.URLError as e:
         raise _connect_error(url, e.reason, policy) from None
     except TimeoutError:

@@ -214,7 +214,7 @@ def _get_list(run: Run, url: str, page: int) -> tuple[list[dict[str, Any]], bool
     try:
         r = fetch(url, run.policy)
     except FetchError as e:
-        if page > 1 and "HTTP 400" in e.reason:
+        if page > 1 and e.status == 400:
             return [], False  # rest_post_invalid_page_number: the listing shrank while we read it
         raise
     posts = _posts(r)
