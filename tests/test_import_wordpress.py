@@ -332,3 +332,12 @@ def test_a_listing_that_shrinks_while_paged_ends_cleanly(cli, site, wp):
     code, out, err = cli("--per-page", "2", wp.url)
     assert (code, out, err) == (0, ["ingested 3 (new 0, updated 3, unchanged 0), rejected 0"], [])
     assert sorted(i for i, a in stored(site).items() if a.status == "deleted") == [103, 104, 105]
+
+
+@pytest.mark.parametrize("args", [["--per-page", "0"], ["--per-page", "101"], ["--timeout", "0"], ["--timeout", "soon"]])
+def test_bad_options_are_usage_errors(site, capsys, args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import-wordpress", "--config", "config.toml", *args, "https://news.example"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"feedhub import-wordpress: error: argument {args[0]}: ") and "Traceback" not in "".join(err)
