@@ -341,3 +341,11 @@ def test_bad_options_are_usage_errors(site, capsys, args):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith(f"feedhub import-wordpress: error: argument {args[0]}: ") and "Traceback" not in "".join(err)
+
+
+def test_a_corrupt_state_file_is_one_line_and_nothing_is_fetched(cli, site, wp):
+    (site / "wordpress-state.json").write_text("{not json", encoding="utf-8")
+    code, out, err = cli(wp.url)
+    assert (code, out, len(err)) == (2, [], 1)
+    assert err[0].startswith(f"feedhub: {site / 'wordpress-state.json'}: cannot read the WordPress import state: ")
+    assert wp.log == []

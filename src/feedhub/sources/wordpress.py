@@ -97,12 +97,19 @@ def save_state(path: Path, site: str, state: SiteState) -> None:
     except (OSError, ValueError):
         everything = {}
     everything[site] = {"modified_after": state.modified_after, "posts": state.posts}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(everything, f, indent=1, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise FeedhubError(f"{path}: cannot save the WordPress import state: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(everything, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        os.unlink(tmp)
+        raise FeedhubError(f"{path}: cannot save the WordPress import state: {e.strerror}") from None
 
 
 def store_lookup(store: Store) -> Callable[[str], dict[str, Any] | None]:
