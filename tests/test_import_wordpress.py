@@ -349,3 +349,14 @@ def test_a_corrupt_state_file_is_one_line_and_nothing_is_fetched(cli, site, wp):
     assert (code, out, len(err)) == (2, [], 1)
     assert err[0].startswith(f"feedhub: {site / 'wordpress-state.json'}: cannot read the WordPress import state: ")
     assert wp.log == []
+
+
+def test_a_second_import_of_the_same_state_waits_its_turn(cli, site, wp):
+    from feedhub.sources.wordpress import exclusive
+
+    with exclusive(site / "wordpress-state.json"):
+        code, out, err = cli(wp.url)
+    assert (code, out) == (2, [])
+    assert err == [f"feedhub: {site / 'wordpress-state.json.lock'}: another import-wordpress is running; try again when it ends"]
+    assert wp.log == []
+    assert cli(wp.url)[0] == 0  # released

@@ -23,7 +23,7 @@ from ._ingest import ingest_records, ndjson, rejection_lines
 from .fetch import FetchError, FetchPolicy
 from .html import MAX_PAGE_BYTES, PageOptions
 from .pages import Pages, read_pages
-from .wordpress import PER_PAGE, Run, SiteState, WordPressError, import_site, load_state, save_state, site_url, state_path, store_lookup
+from .wordpress import PER_PAGE, Run, SiteState, WordPressError, exclusive, import_site, load_state, save_state, site_url, state_path, store_lookup
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
 #: One page of 100 posts with embedded terms, authors and media is a few MiB at most.
@@ -125,6 +125,13 @@ def _dry_run(pages: Pages, tz: tzinfo, language: str) -> int:
 def run_import_wordpress(args: argparse.Namespace, config: Config) -> int:
     site = site_url(args.site)
     path = state_path(config.store.url, config.output_dir)
+    if args.dry_run:
+        return _import_wordpress(args, config, site, path)
+    with exclusive(path):
+        return _import_wordpress(args, config, site, path)
+
+
+def _import_wordpress(args: argparse.Namespace, config: Config, site: str, path: Path) -> int:
     state = load_state(path, site)
     if args.full:
         state.modified_after = None
@@ -134,7 +141,6 @@ def run_import_wordpress(args: argparse.Namespace, config: Config) -> int:
         run = Run(site, lambda _w, recs: printed.extend(recs), lambda _s: None, store_lookup(store) if store else lambda _i: None, report)
         if not args.dry_run:
             assert store is not None
-            path.parent.mkdir(parents=True, exist_ok=True)
             run.emit = lambda w, recs: ingest_records(w, recs, store, config.site.tz, config.site.language, report)
             run.save = lambda s: save_state(path, site, s)
         run.policy, run.per_page, run.related_labels = FetchPolicy(timeout=args.timeout, max_bytes=_API_MAX_BYTES), args.per_page, tuple(args.related_label)

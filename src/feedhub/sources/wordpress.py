@@ -15,10 +15,12 @@ column, so the checkpoint is kept as the post's ``modified`` value, in site time
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +112,29 @@ def save_state(path: Path, site: str, state: SiteState) -> None:
     except OSError as e:
         os.unlink(tmp)
         raise FeedhubError(f"{path}: cannot save the WordPress import state: {e.strerror}") from None
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """One import-wordpress at a time per state file: cron may start the next run while a slow
+    one still pages, and two writers would lose each other's remembered posts.  ``flock``, so the
+    kernel releases it when a run dies."""
+    lock = path.with_name(path.name + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise FeedhubError(f"{lock}: cannot open the lock file: {e.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise FeedhubError(f"{lock}: another import-wordpress is running; try again when it ends") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def store_lookup(store: Store) -> Callable[[str], dict[str, Any] | None]:
