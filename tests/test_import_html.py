@@ -307,3 +307,29 @@ def test_pages_are_fetched_with_a_clear_user_agent_and_limits(cli, site, server)
 def test_fetch_policy_defaults_are_bounded():
     p = FetchPolicy()
     assert 0 < p.timeout <= 60 and 0 < p.max_redirects <= 10 and p.max_bytes <= 10 * 1024 * 1024 and "feedhub/" in p.user_agent
+
+
+# --- anything at all: a record or one ArticleError, never a traceback ---
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from([
+    "<p>", "</p>", "<figure><img src='/a.jpg'>", "<figcaption>Cap. Foto: X</figcaption>", "</figure>", "<time datetime='2024-06-19'>",
+    "<time datetime='yesterday'>", "<h1>", "</h1>", "<a href='/b'>", "</a>", "Baca juga:", "<strong>BACA JUGA:</strong>",
+    '<script type="application/ld+json">', "</script>", '{"@type": "NewsArticle", "datePublished": "2024-06-19T10:00:00"', "}",
+    '{"@graph": [{"@id": "#i"}, {"@type": ["Article"], "image": {"@id": "#i"}, "author": [1, null, {"name": 2}]}]}',
+    '<meta property="article:published_time" content="2024-06-20">', '<link rel="canonical" href="https://x.example/c">',
+    '<meta charset="latin-1">', "<article>", "</article>", "&amp;", "“”", "\x00", "\udcff", "<!--", "-->", "<![CDATA[", "<div class='tags'>",
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=20)), max_size=40))
+def test_any_page_gives_a_record_or_one_article_error(pieces):
+    data = "".join(pieces).encode("utf-8", "surrogatepass")
+    try:
+        record, _ = page_record(data, tz=JAKARTA)
+    except ArticleError:
+        return
+    assert record["id"] and record["url"] and record["title"] and record["published"]

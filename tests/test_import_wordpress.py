@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SITE_TOML
 from feedhub.cli import main
@@ -360,3 +362,26 @@ def test_a_second_import_of_the_same_state_waits_its_turn(cli, site, wp):
     assert err == [f"feedhub: {site / 'wordpress-state.json.lock'}: another import-wordpress is running; try again when it ends"]
     assert wp.log == []
     assert cli(wp.url)[0] == 0  # released
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
+    | st.sampled_from(["<p>x</p>", "2024-06-19T20:30:00", "2024-06-19T13:30:00", "publish", "trash", "category", "post_tag", "Foto: X"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["rendered", "name", "slug", "taxonomy", "source_url", "caption", "media_details", "image_meta", "credit", "width"]), inner, max_size=4),
+    max_leaves=12,
+)
+_FIELDS = ["id", "guid", "link", "title", "date", "date_gmt", "modified", "modified_gmt", "status", "content", "excerpt", "_embedded"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=8), st.dictionaries(st.sampled_from(["author", "wp:term", "wp:featuredmedia"]), _JSON, max_size=3))
+def test_any_post_shape_maps_or_gives_one_article_error(post, embedded):
+    post = {**POSTS[0], **post, "_embedded": embedded or post.get("_embedded")}
+    try:
+        record = post_record(post, "https://news.example", related_pattern())
+    except ArticleError:
+        return
+    try:
+        article(record)
+    except ArticleError:
+        pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from html import unescape
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,6 +23,7 @@ from ._body import related_blocks, related_links
 from ._text import split_credit, squash
 
 #: WordPress post status → the contract's; a trashed post leaves the outputs.
+_TAG = re.compile(r"<[^>]*>")
 _MORE = re.compile(r"\s*\[(?:…|\.\.\.)\]$")
 STATUS = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft", "private": "draft", "trash": "deleted"}
 
@@ -41,6 +43,10 @@ def plain(html_text: str | None) -> str | None:
         return squash(fragment_fromstring(html_text, create_parent="div").text_content()) or None
     except etree.ParserError:
         return None
+    except ValueError:
+        # lxml refuses text with characters XML forbids; keep them so the contract strips them
+        # with its warning naming the field.
+        return squash(unescape(_TAG.sub("", html_text))) or None
 
 
 def with_offset(local: Any, gmt: Any) -> str | None:
@@ -81,7 +87,7 @@ def post_record(post: dict[str, Any], site: str, related_re: re.Pattern[str]) ->
         "updated": updated if updated != published else None, "summary": _excerpt(post),
         "content_html": body, "related": related, "status": status,
     }
-    record |= _embedded(post.get("_embedded") or {})
+    record |= _embedded(_dict(post.get("_embedded")))
     return {k: v for k, v in record.items() if v not in (None, [], "")}
 
 
@@ -89,7 +95,10 @@ def _content(html_text: str | None, related_re: re.Pattern[str]) -> tuple[str | 
     """The post's HTML as WordPress rendered it, minus its related-links blocks (returned as links)."""
     if not html_text or not html_text.strip():
         return None, []
-    root = fragment_fromstring(html_text, create_parent="div")
+    try:
+        root = fragment_fromstring(html_text, create_parent="div")
+    except (ValueError, etree.ParserError):
+        return html_text.strip(), []  # see plain(); the related blocks stay in this rare post
     blocks = related_blocks(root, related_re)
     if not blocks:
         return html_text.strip(), []
