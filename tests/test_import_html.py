@@ -229,6 +229,12 @@ def test_broken_json_ld_is_a_warning_and_the_other_sources_still_count():
     assert len(warnings) == 1 and warnings[0].startswith("JSON-LD block 1 is not valid JSON")
 
 
+@pytest.mark.parametrize("block", ["[" * 100_000 + "]" * 100_000, '{"@type": "NewsArticle", "wordCount": ' + "9" * 5000 + "}"])
+def test_json_ld_too_deep_or_too_big_is_a_warning(block):
+    record, warnings = page_record(_minimal("<p>x</p>", f'<script type="application/ld+json">{block}</script>'), tz=JAKARTA)
+    assert record["title"] == "T" and len(warnings) == 1 and "cannot be read" in warnings[0]
+
+
 def test_declared_windows_1252_is_read_and_mislabelled_utf8_is_refused():
     page = _minimal("<p>“Quoted” café</p>").replace(b'charset="utf-8"', b'charset="iso-8859-1"')
     with pytest.raises(ArticleError, match="declares charset iso-8859-1 but the bytes are UTF-8"):
@@ -269,7 +275,7 @@ class _Site(BaseHTTPRequestHandler):
 def server():
     _Site.routes, _Site.seen_agents = {}, []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}", _Site
     httpd.shutdown()

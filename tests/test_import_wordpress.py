@@ -87,6 +87,12 @@ def wp():
         def do_GET(self):  # noqa: N802 (http.server's name)
             parts = urlsplit(self.path)
             q = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            if parts.path.startswith("/html-site/"):  # a site whose /wp-json/ is a themed 200 page
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(b"<html><body>Page not found</body></html>")
+                return None
             if parts.path != "/wp-json/wp/v2/posts":
                 return self._send(404, {}, {"code": "rest_no_route"})
             fault = state.fault(q)
@@ -119,7 +125,7 @@ def wp():
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     state.url = f"http://127.0.0.1:{httpd.server_port}"
     yield state
     state.release.set()
@@ -276,6 +282,9 @@ def test_a_site_that_is_not_wordpress_or_not_http_is_one_line(cli, site, wp):
     assert (code, out) == (2, []) and err == ["feedhub: ftp://news.example: not an absolute http(s) URL"]
     code, out, err = cli(wp.url + "/blog")
     assert code == 2 and len(err) == 1 and err[0].startswith(f"feedhub: {wp.url}/blog/wp-json/wp/v2/posts?") and "HTTP 404" in err[0]
+    code, out, err = cli(wp.url + "/html-site")
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith(f"feedhub: {wp.url}/html-site/wp-json/wp/v2/posts?") and "not JSON (is the WordPress REST API enabled at /wp-json/?)" in err[0]
 
 
 def test_dates_keep_the_site_offset_and_rendered_text_is_plain():

@@ -28,6 +28,8 @@ def json_ld_article(root: lxml_html.HtmlElement, warnings: list[str]) -> dict[st
             nodes.extend(_objects(json.loads(script.text or "", strict=False)))
         except json.JSONDecodeError as e:
             warnings.append(f"JSON-LD block {n} is not valid JSON ({e.msg} at line {e.lineno}); skipped")
+        except (ValueError, RecursionError) as e:  # a 5,000-digit number, nesting past Python's stack
+            warnings.append(f"JSON-LD block {n} cannot be read ({type(e).__name__}); skipped")
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     for node in nodes:
         types = node.get("@type")

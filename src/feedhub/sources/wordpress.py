@@ -258,7 +258,7 @@ def _get_list(run: Run, url: str, page: int) -> tuple[list[dict[str, Any]], bool
 def _posts(r: Response) -> list[dict[str, Any]]:
     try:
         data = json.loads(r.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise WordPressError(f"{r.url}: not JSON (is the WordPress REST API enabled at /wp-json/?)") from None
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
         raise WordPressError(f"{r.url}: not a list of posts")
