@@ -22,6 +22,17 @@ ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "An
 def json_ld_article(root: lxml_html.HtmlElement, warnings: list[str]) -> dict[str, Any] | None:
     """The first JSON-LD object typed as an article (top level, in a list or in ``@graph``), its
     ``{"@id": …}`` references to other nodes of the page (Yoast's image and author) resolved."""
+    nodes = _nodes(root, warnings)
+    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
+    for node in nodes:
+        types = node.get("@type")
+        if ARTICLE_TYPES.intersection(types if isinstance(types, list) else [types]):
+            return {key: _resolve(value, by_id) for key, value in node.items()}
+    return None
+
+
+def _nodes(root: lxml_html.HtmlElement, warnings: list[str]) -> list[dict[str, Any]]:
+    """Every JSON object of every JSON-LD block; a block that cannot be read is a warning."""
     nodes: list[dict[str, Any]] = []
     for n, script in enumerate(root.xpath("//script[translate(@type,'LDJSON+','ldjson+')='application/ld+json']"), 1):
         try:
@@ -30,12 +41,7 @@ def json_ld_article(root: lxml_html.HtmlElement, warnings: list[str]) -> dict[st
             warnings.append(f"JSON-LD block {n} is not valid JSON ({e.msg} at line {e.lineno}); skipped")
         except (ValueError, RecursionError) as e:  # a 5,000-digit number, nesting past Python's stack
             warnings.append(f"JSON-LD block {n} cannot be read ({type(e).__name__}); skipped")
-    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
-    for node in nodes:
-        types = node.get("@type")
-        if ARTICLE_TYPES.intersection(types if isinstance(types, list) else [types]):
-            return {key: _resolve(value, by_id) for key, value in node.items()}
-    return None
+    return nodes
 
 
 def _resolve(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
