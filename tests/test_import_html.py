@@ -187,6 +187,12 @@ def test_date_without_zone_is_read_in_the_site_time_zone_and_date_only_agrees():
     assert record["published"] == "2024-06-19T10:00:00+07:00"
 
 
+def test_body_links_and_images_are_made_absolute_and_site_attributes_dropped():
+    body = '<p class="lead" data-track="1">See <a href="/b?x=1" onclick="t()">B</a>.</p><figure><img src="/lead.jpg"></figure><p><img src="img/c.png" style="w"> C</p>'
+    record, _ = page_record(_minimal(body), tz=JAKARTA)
+    assert record["content_html"] == '<p>See <a href="https://x.example/b?x=1">B</a>.</p><p><img src="https://x.example/img/c.png"> C</p>'
+
+
 def test_the_lead_photo_is_not_the_bylines_avatar():
     body = ('<p class="byline"><img src="/avatar.jpg" width="48" height="48"> By Sam</p>'
             '<figure><img src="/lead.jpg" width="1200"><figcaption>The scene. Photo: Sam Lee</figcaption></figure><p>Text.</p>')

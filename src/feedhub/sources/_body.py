@@ -59,7 +59,7 @@ def read_body(root: HtmlElement, base: str | None, related_re: re.Pattern[str]) 
     if lead is not None:
         body.lead, lead_elements = lead
         skip.update(lead_elements)
-    body.content_html = content_html(_container(scope, skip), skip)
+    body.content_html = content_html(_container(scope, skip), skip, base)
     body.tags = _tags(scope)
     return body
 
@@ -208,8 +208,9 @@ def _kept(child: HtmlElement, skip: set[HtmlElement]) -> bool:
     return bool(squash(child.text_content())) and not any(d in skip for d in child.iterdescendants())
 
 
-def content_html(container: HtmlElement | None, skip: set[HtmlElement]) -> str | None:
-    """The story's blocks as HTML, without related blocks, the lead photo and site attributes."""
+def content_html(container: HtmlElement | None, skip: set[HtmlElement], base: str | None = None) -> str | None:
+    """The story's blocks as HTML, without related blocks, the lead photo and site attributes;
+    links and images made absolute against *base*, since a feed reader has no page to resolve them."""
     if container is None:
         return None
     parts = []
@@ -219,6 +220,8 @@ def content_html(container: HtmlElement | None, skip: set[HtmlElement]) -> str |
             for el in clean.iter():
                 for name in [a for a in el.attrib if _DROP_ATTRS.match(a)]:
                     del el.attrib[name]
+            if base:
+                clean.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
             parts.append(tostring(clean, encoding="unicode", with_tail=False))
     return "".join(parts) or None
 

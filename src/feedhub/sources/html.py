@@ -62,7 +62,7 @@ def page_record(
         raise ArticleError(None, "(page)", f"not an HTML page (Content-Type {content_type})")
     text = decode_page(data, charset)
     warnings: list[str] = []
-    src = _parse(text, warnings, options)
+    src = _parse(text, warnings, options, base_url)
     base = base_url or _base(src)
     record = _identity(src, base, options)
     record.update(_dates(src, tz, record["id"], warnings))
@@ -71,15 +71,15 @@ def page_record(
     return _finish(record, options), warnings
 
 
-def _parse(text: str, warnings: list[str], options: PageOptions) -> _Sources:
+def _parse(text: str, warnings: list[str], options: PageOptions, fetched: str | None) -> _Sources:
     try:
         root = lxml_html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError) as e:
         raise ArticleError(None, "(page)", f"not an HTML page ({e})") from None
     article = ld.json_ld_article(root, warnings) or {}
     meta = ld.metas(root)
-    base = _attr(root, "//base/@href")
-    body = read_body(root, base or ld.first(meta, "og:url") or _canonical(root), related_pattern(options.related_labels))
+    base = _pick(_attr(root, "//base/@href"), fetched, _canonical(root), ld.first(meta, "og:url"))
+    body = read_body(root, base, related_pattern(options.related_labels))
     return _Sources(article, meta, body, root)
 
 
