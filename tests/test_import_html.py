@@ -193,6 +193,16 @@ def test_body_links_and_images_are_made_absolute_and_site_attributes_dropped():
     assert record["content_html"] == '<p>See <a href="https://x.example/b?x=1">B</a>.</p><p><img src="https://x.example/img/c.png"> C</p>'
 
 
+def test_the_story_is_the_article_with_most_paragraphs_not_a_teaser_card():
+    page = _minimal("").replace(
+        b"<body><article></article></body>",
+        b'<body><aside><article><h1>Teaser</h1><p>t</p></article></aside><article><h2>Card</h2><p>c</p></article>'
+        b"<article><h1>Story</h1><p>One.</p><p>Two.</p></article></body>",
+    )
+    record, _ = page_record(page, tz=JAKARTA)
+    assert record["content_html"] == "<p>One.</p><p>Two.</p>"
+
+
 def test_the_lead_photo_is_not_the_bylines_avatar():
     body = ('<p class="byline"><img src="/avatar.jpg" width="48" height="48"> By Sam</p>'
             '<figure><img src="/lead.jpg" width="1200"><figcaption>The scene. Photo: Sam Lee</figcaption></figure><p>Text.</p>')

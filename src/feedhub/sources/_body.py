@@ -65,8 +65,12 @@ def read_body(root: HtmlElement, base: str | None, related_re: re.Pattern[str]) 
 
 
 def _scope(root: HtmlElement) -> HtmlElement:
-    """The story's own part of the page: ``<article>``, else ``<main>``, else ``<body>``."""
-    for path in ("//article", "//main", "//body"):
+    """The story's own part of the page: the ``<article>`` with most paragraphs (teaser cards are
+    ``<article>`` s too), else ``<main>``, else ``<body>``."""
+    articles = elements(root, "//article[not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)]")
+    if articles:
+        return max(articles, key=lambda a: len(elements(a, ".//p")))  # max() keeps the first of equals
+    for path in ("//main", "//body"):
         found = elements(root, path)
         if found:
             return found[0]
