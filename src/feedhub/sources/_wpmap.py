@@ -22,9 +22,9 @@ from ..errors import ArticleError
 from ._body import related_blocks, related_links
 from ._text import split_credit, squash
 
-#: WordPress post status → the contract's; a trashed post leaves the outputs.
 _TAG = re.compile(r"<[^>]*>")
 _MORE = re.compile(r"\s*\[(?:…|\.\.\.)\]$")
+#: WordPress post status → the contract's; a trashed post leaves the outputs.
 STATUS = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft", "private": "draft", "trash": "deleted"}
 
 
@@ -52,7 +52,7 @@ def plain(html_text: str | None) -> str | None:
 def with_offset(local: Any, gmt: Any) -> str | None:
     """``date`` (site time, no zone) with the offset ``date - date_gmt``, so the record keeps the
     site's own zone; without ``date_gmt`` (drafts) the contract reads it in the site time zone.
-    When the two disagree beyond any real offset, ``date_gmt`` wins: it is what WordPress sorts by."""
+    When the two disagree beyond any real offset, ``date_gmt`` wins: UTC cannot be misread."""
     if not isinstance(local, str) or not local:
         return None
     here, utc = _naive(local), _naive(gmt)
