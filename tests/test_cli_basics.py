@@ -17,6 +17,7 @@ from feedhub.cli import main
 EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status", "serve"}  # serve: issue 16
 
 CONFIG = SITE_TOML
+EXPECTED_COMMANDS |= {"import-html", "import-wordpress"}  # issue 18
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:

@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("run", parents=[common], help="run the scheduler daemon in the foreground", description="Build every output at start-up, then keep them fresh on the [schedule] timers. SIGTERM/SIGINT stop it; SIGHUP reloads the config.")
     s.add_argument("--once", action="store_true", help="build once and exit (for cron)")
+    # import-html / import-wordpress (issue 18): parsers and commands live in feedhub.sources.
+    from .sources.commands import add_parsers as add_import_parsers
+
+    add_import_parsers(sub, common)
 
     s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went")
     s.add_argument("--json", action="store_true", help="print JSON for monitoring")
@@ -177,6 +181,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(find_config_path(args.config), once=args.once)
 
 
+def cmd_import_html(args: argparse.Namespace) -> int:
+    from .sources.commands import run_import_html
+
+    return run_import_html(args, _config(args))
+
+
+def cmd_import_wordpress(args: argparse.Namespace) -> int:
+    from .sources.commands import run_import_wordpress
+
+    return run_import_wordpress(args, _config(args))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from .status import format_table, load_status
 
@@ -206,6 +222,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status, "serve": cmd_serve}
+
+_COMMANDS |= {"import-html": cmd_import_html, "import-wordpress": cmd_import_wordpress}
 
 
 if __name__ == "__main__":  # pragma: no cover
