@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+from .clock import EARLIEST, LATEST, behind, out_of_range, wall_clock
 from .config import Config, find_config_path, load_config
 from .errors import FeedhubError
 from .logs import setup_logging
@@ -25,14 +26,32 @@ log = logging.getLogger("feedhub")
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 
+#: Options every command takes, before or after the command name, and their defaults.
+GLOBAL_DEFAULTS = {"config": None, "log_level": "info", "log_format": "text"}
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Add --config, --log-level, --log-format to *parser*.
+
+    The command's copies default to SUPPRESS: argparse copies a subparser's
+    defaults over the main parser's values, which would drop a
+    ``feedhub --config C status``.
+    """
+    def default(name: str) -> object:
+        return GLOBAL_DEFAULTS[name] if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--config", metavar="PATH", default=default("config"), help="config file (default: $FEEDHUB_CONFIG, then ./config.toml)")
+    parser.add_argument("--log-level", default=default("log_level"), choices=["debug", "info", "warning", "error"], help="log detail (default: info)")
+    parser.add_argument("--log-format", default=default("log_format"), choices=["text", "json"], help="log lines as text or JSON (default: text)")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="config file (default: $FEEDHUB_CONFIG, then ./config.toml)")
-    common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="log detail (default: info)")
-    common.add_argument("--log-format", default="text", choices=["text", "json"], help="log lines as text or JSON (default: text)")
+    _add_global_options(common, defaults=False)
 
     p = argparse.ArgumentParser(prog="feedhub", description="Publish a newsroom's articles as RSS 2.0, Atom 1.0 and Google News / archive sitemaps.")
     p.add_argument("--version", action="version", version=f"feedhub {__version__}")
+    _add_global_options(p, defaults=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     s = sub.add_parser("ingest", parents=[common], help="load articles (NDJSON or a JSON array) into the store", description="Validate articles and upsert them into the store by id. '-' reads stdin.")
@@ -41,15 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("build", parents=[common], help="build every output once now", description="Render, validate and publish every output once.")
     s.add_argument("--now", metavar="ISO", help="build as of this moment (ISO 8601; default: the clock)")
     s.add_argument("--only", action="append", choices=["feeds", "news_sitemap", "sitemaps"], help="build only this group (repeatable)")
+    s.add_argument("--force", action="store_true", help="publish even when --now (or the clock) lies before the last recorded build")
 
     s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's, by the specs' rules. Without paths: every output of the config, with the same site and limit checks as the build.")
-    s.add_argument("paths", nargs="*", metavar="PATH")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="a file to check (plain or .gz); without PATH: the config's outputs")
     s.add_argument("--now", metavar="ISO", help="judge the news window as of this moment (default: the clock; without an offset: the site time zone, or UTC when PATHs are given)")
 
     s = sub.add_parser("run", parents=[common], help="run the scheduler daemon in the foreground", description="Build every output at start-up, then keep them fresh on the [schedule] timers. SIGTERM/SIGINT stop it; SIGHUP reloads the config.")
     s.add_argument("--once", action="store_true", help="build once and exit (for cron)")
 
-    s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went")
+    s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went", description="Show what each output holds (items, bytes, when written and built) and how its last validation and write went. Exit 1 when an output failed validation or the last write or store access failed.")
     s.add_argument("--json", action="store_true", help="print JSON for monitoring")
     return p
 
@@ -74,11 +94,21 @@ def _parse_now(value: str | None, tz: tzinfo) -> datetime:
     from .contract import parse_datetime
 
     if value is None:
-        return datetime.now(timezone.utc)
-    dt = parse_datetime(value)
+        return wall_clock()
+    try:
+        dt = parse_datetime(value)
+    except (ValueError, OverflowError):
+        dt = None
     if dt is None:
         raise FeedhubError(f"--now: cannot read date {value!r} (use ISO 8601, e.g. 2024-06-20T10:00:00+07:00)")
-    return dt if dt.tzinfo else dt.replace(tzinfo=tz)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=tz)
+    try:
+        problem = out_of_range(dt)
+    except OverflowError:  # an offset that pushes year 1 or 9999 past datetime's range
+        problem = f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}, got {value!r}"
+    if problem:
+        raise FeedhubError(f"--now: {problem}")
+    return dt
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -106,14 +136,27 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     config = _config(args)
     now = _parse_now(args.now, config.site.tz)
-    with OutputLock(config.output_dir, "feedhub build"):
-        store = open_store(config.store.url)
-        try:
-            report = run_once(config, store, now, args.only or GROUPS)
-        finally:
-            store.close()
+    store = open_store(config.store.url)  # before the lock: a build without a store makes no output dir
+    try:
+        with OutputLock(config.output_dir, "feedhub build"):
+            _refuse_going_back(config, now, args.force, "--now" if args.now else "the clock")
+            report = run_once(config, store, now, config.enabled_groups(args.only or GROUPS))
+    finally:
+        store.close()
     print("\n".join(report.lines()))
     return EXIT_OK if report.ok else EXIT_PARTIAL
+
+
+def _refuse_going_back(config: Config, now: datetime, force: bool, source: str) -> None:
+    from .status import last_build
+
+    last = last_build(config.output_dir)
+    if not force and behind(now, last):
+        assert last is not None
+        raise FeedhubError(
+            f"{source} ({now.isoformat()}) is before the last build ({last.isoformat()}); a clock in the past would"
+            " replace good outputs with older ones: pass --force to publish as of that moment anyway"
+        )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -121,6 +164,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import detect_kind, validate
 
     paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise FeedhubError(f"{missing[0]}: no such file")
     config = None
     if not paths:
         config = _config(args)

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -136,6 +136,13 @@ class Config:
     news_sitemap: NewsSitemapConfig
     sitemap: SitemapConfig
     schedule: ScheduleConfig
+
+    def enabled_groups(self, groups: Iterable[str]) -> list[str]:
+        """Those of *groups* this config builds (a disabled sitemap group is not built or named)."""
+        off = {"news_sitemap"} if not self.news_sitemap.enabled else set()
+        if not self.sitemap.enabled:
+            off.add("sitemaps")
+        return [g for g in groups if g not in off]
 
 
 def find_config_path(explicit: str | None) -> str:

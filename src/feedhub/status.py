@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .clock import newest
 from .publish import atomic_write
 
 STATUS_NAME = ".feedhub-status.json"
@@ -56,6 +58,11 @@ def load_status(output_dir: Path) -> dict[str, OutputStatus]:
 def save_status(output_dir: Path, outputs: dict[str, OutputStatus]) -> None:
     doc: dict[str, Any] = {"version": 1, "outputs": [asdict(outputs[k]) | {"problems": list(outputs[k].problems)} for k in sorted(outputs)]}
     atomic_write(status_path(output_dir), (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+
+
+def last_build(output_dir: Path) -> datetime | None:
+    """When the newest build recorded in *output_dir* ran (its ``now``), if any."""
+    return newest(s.built_at for s in load_status(output_dir).values())
 
 
 def format_table(outputs: dict[str, OutputStatus]) -> str:
