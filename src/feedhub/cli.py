@@ -11,9 +11,9 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime, timezone, tzinfo
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Sequence
 
 from . import __version__
 from .clock import EARLIEST, LATEST, behind, out_of_range, wall_clock
@@ -160,9 +160,6 @@ def _refuse_going_back(config: Config, now: datetime, force: bool, source: str) 
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import validation_options
-    from .validate import detect_kind, validate
-
     paths = [Path(p) for p in args.paths]
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -173,33 +170,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
         paths = _config_outputs(config)
         if not paths:
             raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
-    now = _parse_now(args.now, config.site.tz if config else timezone.utc)
-    errors = 0
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            print(f"{path}: cannot read: {e.strerror}")
-            errors += 1
-            continue
-        kind = "robots" if path.suffix == ".txt" else None
-        if config is None:
-            # Anyone's file: the specs' rules only; our config (its host, its limits) is not read.
-            problems = validate(data, kind, now=now)
-        else:
-            # Our outputs: exactly the options of the build gate.
-            try:
-                kind = kind or detect_kind(data)
-            except ValueError:
-                pass  # validate() below reports why
-            problems = validate(data, kind, **validation_options(config, kind, now))
-        for p in problems:
-            print(f"{path}: {p.severity}: {p}")
-        n = sum(p.severity == "error" for p in problems)
-        errors += n
-        if not problems:
-            print(f"{path}: ok")
+    now = _parse_now(args.now, config.site.tz if config else UTC)
+    errors = sum(_validate_file(path, config, now) for path in paths)
     return EXIT_PARTIAL if errors else EXIT_OK
+
+
+def _validate_file(path: Path, config: Config | None, now: datetime) -> int:
+    """Print *path*'s problems (or ``ok``); the number of errors."""
+    from .build import validation_options
+    from .validate import detect_kind, validate
+
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        print(f"{path}: cannot read: {e.strerror}")
+        return 1
+    kind = "robots" if path.suffix == ".txt" else None
+    if config is None:
+        # Anyone's file: the specs' rules only; our config (its host, its limits) is not read.
+        problems = validate(data, kind, now=now)
+    else:
+        # Our outputs: exactly the options of the build gate.
+        try:
+            kind = kind or detect_kind(data)
+        except ValueError:
+            pass  # validate() below reports why
+        problems = validate(data, kind, **validation_options(config, kind, now))
+    for p in problems:
+        print(f"{path}: {p.severity}: {p}")
+    if not problems:
+        print(f"{path}: ok")
+    return sum(p.severity == "error" for p in problems)
 
 
 def _config_outputs(config: Config) -> list[Path]:
@@ -219,19 +220,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .status import format_table, load_status
+    from dataclasses import asdict
+
+    from .status import format_table, load_status, load_trouble
 
     config = _config(args)
     outputs = load_status(config.output_dir)
+    trouble = load_trouble(config.output_dir)
     if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps({"output_dir": str(config.output_dir), "outputs": [asdict(outputs[k]) for k in sorted(outputs)]}, ensure_ascii=False, indent=2))
-    elif not outputs:
+        doc: dict[str, object] = {"output_dir": str(config.output_dir), "outputs": [asdict(outputs[k]) for k in sorted(outputs)]}
+        doc["trouble"] = {g: asdict(t) for g, t in sorted(trouble.items())}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif not outputs and not trouble:
         print(f"no builds recorded in {config.output_dir} yet (run `feedhub build`)")
     else:
-        print(format_table(outputs))
-    return EXIT_PARTIAL if any(s.validation != "ok" for s in outputs.values()) else EXIT_OK
+        print(format_table(outputs, trouble))
+    failed = trouble or any(s.validation != "ok" for s in outputs.values())
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 _COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status}

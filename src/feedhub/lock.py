@@ -7,6 +7,7 @@ keeps the holder's pid and role only so the refusal can name it.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -29,9 +30,11 @@ class OutputLock:
     def acquire(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            # O_NOFOLLOW: a link planted at the lock's name would have its target truncated.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as e:
-            raise FeedhubError(f"{self.path}: cannot open the lock file: {e.strerror}") from e
+            reason = "it is a symlink (remove it; feedhub never follows one there)" if e.errno == errno.ELOOP else e.strerror
+            raise FeedhubError(f"{self.path}: cannot open the lock file: {reason}") from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
