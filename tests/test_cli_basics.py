@@ -10,7 +10,6 @@ import sys
 import pytest
 
 from conftest import SITE_TOML
-
 from feedhub import __version__, cli
 from feedhub.cli import main
 

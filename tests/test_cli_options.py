@@ -146,3 +146,28 @@ def test_now_in_the_past_writes_only_with_force(site, capsys):
 
     code, out, _ = run(capsys, "build", "--config", "site.toml", "--now", "1970-01-01T00:00:00Z", "--force")
     assert code == 0 and b"artikel-3" not in rss.read_bytes()
+
+
+def test_a_build_that_cannot_write_is_one_line_and_status_shows_it(site, capsys, monkeypatch):
+    import errno
+    import os
+
+    assert run(capsys, "build", "--config", "site.toml", "--now", NOW)[0] == 0
+    real_write = os.write
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    store = open_store("sqlite:///" + str(site / "store.sqlite3"))
+    store.upsert([make_article(4)])
+    store.close()
+    err = one_line_error(capsys, "build", "--config", "site.toml", "--now", "2024-06-20T13:00:00+07:00")
+    assert err.endswith("all/rss.xml: cannot write: No space left on device")
+    monkeypatch.setattr(os, "write", real_write)
+
+    code, out, _ = run(capsys, "status", "--config", "site.toml", "--json")
+    assert code == 1 and "No space left on device" in json.loads(out)["trouble"]["feeds"]["message"]
+    assert run(capsys, "build", "--config", "site.toml", "--now", "2024-06-20T13:00:00+07:00")[0] == 0
+    code, out, _ = run(capsys, "status", "--config", "site.toml", "--json")
+    assert code == 0 and json.loads(out)["trouble"] == {}

@@ -8,18 +8,24 @@ outputs) exits 1.  Only unexpected bugs show a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .clock import EARLIEST, LATEST, behind, out_of_range, wall_clock
 from .config import Config, find_config_path, load_config
 from .errors import FeedhubError
 from .logs import setup_logging
+
+if TYPE_CHECKING:  # the commands import their modules lazily, so `feedhub --help` starts fast
+    from .build import BuildReport
+    from .store import Store
 
 log = logging.getLogger("feedhub")
 
@@ -130,21 +136,40 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import GROUPS, run_once
+    from .build import GROUPS
     from .lock import OutputLock
     from .store import open_store
 
     config = _config(args)
     now = _parse_now(args.now, config.site.tz)
+    groups = config.enabled_groups(args.only or GROUPS)
     store = open_store(config.store.url)  # before the lock: a build without a store makes no output dir
     try:
         with OutputLock(config.output_dir, "feedhub build"):
             _refuse_going_back(config, now, args.force, "--now" if args.now else "the clock")
-            report = run_once(config, store, now, config.enabled_groups(args.only or GROUPS))
+            report = _build_noting_trouble(config, store, now, groups)
     finally:
         store.close()
     print("\n".join(report.lines()))
     return EXIT_OK if report.ok else EXIT_PARTIAL
+
+
+def _build_noting_trouble(config: Config, store: Store, now: datetime, groups: list[str]) -> BuildReport:
+    """run_once, with a write failure recorded for `feedhub status` (and cleared by a good build)."""
+    from .build import run_once
+    from .publish import WriteError
+    from .status import clear_trouble, record_trouble
+
+    try:
+        report = run_once(config, store, now, groups)
+    except WriteError as e:
+        for group in groups:
+            with contextlib.suppress(OSError):
+                record_trouble(config.output_dir, group, str(e), now.isoformat(timespec="seconds"))
+        raise
+    for group in groups:
+        clear_trouble(config.output_dir, group)
+    return report
 
 
 def _refuse_going_back(config: Config, now: datetime, force: bool, source: str) -> None:

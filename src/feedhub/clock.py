@@ -7,13 +7,13 @@ ones and no date arithmetic of a build can overflow.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 #: A build's ``now`` must lie in this range: far from ``datetime.min``/``max``, so
 #: every window and due-time computation stays representable.
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 #: How far ``now`` may lie behind the newest recorded build before publishing is held
 #: (NTP steps and a few seconds between hosts are fine).
@@ -21,7 +21,7 @@ TOLERANCE = timedelta(minutes=5)
 
 
 def wall_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def out_of_range(now: datetime) -> str | None:
