@@ -285,7 +285,7 @@ class Daemon:
                     self.scheduler.remove_job(group)
                 continue
             self.scheduler.add_job(
-                self.tick, group_triggers[group], args=[group], id=group, executor=group,
+                self.tick, group_triggers[group], args=[group], id=group, name=f"{group} build", executor=group,
                 replace_existing=True, misfire_grace_time=self.config.schedule.misfire_grace,
             )
 
