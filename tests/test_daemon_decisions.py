@@ -414,3 +414,54 @@ def test_each_group_has_its_own_executor(site):
     assert jobs == {"feeds": "feeds", "news_sitemap": "news_sitemap", "sitemaps": "sitemaps"}
     pools = {id(d.scheduler._executors[name]) for name in jobs}
     assert len(pools) == 3 and id(d.scheduler._executors["default"]) not in pools
+
+
+# -- reload and signal hand-over, in-process ----------------------------------------------------------
+
+
+def test_reload_with_a_bad_config_keeps_the_running_one(site, log):
+    d = make_daemon(site, Clock(T0))
+    running = d.config
+    (site / "config.toml").write_text("[site\ntitle = ", encoding="utf-8")
+    d.reload()
+    assert d.config is running
+    assert "config reload failed, keeping the running config: " in errors(log)[0]
+
+
+def test_reload_applies_a_changed_config_and_rebuilds_every_enabled_group(site, log):
+    d = make_daemon(site, Clock(T0))
+    d.schedule_jobs(triggers(d.config))
+    d.states["feeds"].token = 3
+    (site / "config.toml").write_text(config_text(feeds=("all", "nasional")) + "\n[sitemap]\nenabled = false\n", encoding="utf-8")
+    d.reload()
+    assert [f.name for f in d.config.feeds] == ["all", "nasional"]
+    assert d.states["feeds"].token is None
+    jobs = {j.id for j in d.scheduler.get_jobs()}
+    assert {"feeds", "news_sitemap", "reload-feeds", "reload-news_sitemap"} <= jobs
+    assert "sitemaps" not in jobs and "reload-sitemaps" not in jobs
+    assert "config reloaded from" in log.text
+
+
+def test_reload_to_another_output_dir_moves_the_lock(site, log):
+    d = make_daemon(site, Clock(T0))
+    d._lock = daemon_module.OutputLock(d.config.output_dir, "feedhub run")
+    d._lock.acquire()
+    try:
+        (site / "config.toml").write_text(config_text().replace('dir = "feeds"', 'dir = "moved"'), encoding="utf-8")
+        d.reload()
+        assert d.config.output_dir == site / "moved" and d._lock.path == site / "moved" / ".feedhub.lock"
+        assert (site / "feeds" / ".feedhub.lock").read_text() == ""  # released
+    finally:
+        d._lock.release()
+
+
+def test_a_stop_signal_is_handed_over_and_stops_the_next_build(site):
+    import signal
+
+    d = make_daemon(site, Clock(T0))
+    d._on_signal(signal.SIGHUP, None)
+    assert not d._stopping.is_set() and d._signals.get_nowait() == signal.SIGHUP
+    d._on_signal(signal.SIGTERM, None)
+    assert d._stopping.is_set() and d._signals.get_nowait() == signal.SIGTERM
+    assert d.tick("feeds", force=True) is None
+    assert not (site / "feeds" / "all" / "rss.xml").exists()
