@@ -116,6 +116,54 @@ def triggers(config: Config) -> dict[str, BaseTrigger]:
     return {g: make_trigger(per_group[g], config.site.tz, s.jitter) for g in config.enabled_groups(GROUPS)}
 
 
+def log_report(report: BuildReport) -> None:
+    """One summary line per build (its counts as JSON fields), then each rejection and warning."""
+    level = logging.INFO if report.ok else logging.ERROR
+    extra = {"fields": {
+        "groups": list(report.groups),
+        "written": report.count("written"), "unchanged": report.count("unchanged"),
+        "rejected": report.count("rejected"), "seconds": round(report.seconds, 4),
+    }}
+    log.log(level, report.summary(), extra=extra)
+    for r in report.results:
+        if r.outcome == "rejected":
+            for p in r.problems:
+                log.error("rejected %s: %s (the last good file stays)", r.path, p)
+        elif r.outcome in ("written", "removed"):
+            log.debug("%s %s (%d items, %d bytes)", r.outcome, r.path, r.items, r.bytes)
+        for w in r.warnings:
+            log.warning("%s: %s", r.path, w)
+
+
+@dataclass
+class ClockGuard:
+    """Holds publishing while the clock lies behind the newest recorded build; says so once."""
+
+    #: The ``now`` of the newest build recorded in the output dir.
+    last_build: datetime | None = None
+    _held: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def holds(self, now: datetime) -> bool:
+        held = behind(now, self.last_build)
+        with self._lock:
+            was_held, self._held = self._held, held
+        if held and not was_held:
+            assert self.last_build is not None
+            log.error(
+                "the clock (%s) is behind the last build (%s): holding publishing until it catches up",
+                now.isoformat(timespec="seconds"), self.last_build.isoformat(timespec="seconds"),
+            )
+        elif was_held and not held:
+            log.info("the clock caught up with the last build: publishing again")
+        return held
+
+    def built(self, now: datetime) -> None:
+        with self._lock:
+            if self.last_build is None or now > self.last_build:
+                self.last_build = now
+
+
 # -- the daemon ------------------------------------------------------------------------------------
 
 
@@ -127,15 +175,12 @@ class Daemon:
     clock: Callable[[], datetime] = wall_clock
     scheduler: BlockingScheduler = field(init=False)
     states: dict[str, GroupState] = field(default_factory=lambda: {g: GroupState() for g in GROUPS})
-    #: The ``now`` of the newest build recorded in the output dir (the clock guard's reference).
-    last_build: datetime | None = None
+    clock_guard: ClockGuard = field(default_factory=ClockGuard)
     _lock: OutputLock | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
     _started: threading.Event = field(default_factory=threading.Event)
     #: Held while a group builds; a stop or reload takes them all.
     _building: dict[str, threading.Lock] = field(default_factory=lambda: {g: threading.Lock() for g in GROUPS})
-    _clock_held: bool = False
-    _clock_lock: threading.Lock = field(default_factory=threading.Lock)
     _signals: queue.SimpleQueue[int] = field(default_factory=queue.SimpleQueue)
 
     def __post_init__(self) -> None:
@@ -147,7 +192,7 @@ class Daemon:
             timezone=self.config.site.tz,
         )
         self.scheduler.add_listener(lambda _event: self._started.set(), EVENT_SCHEDULER_STARTED)
-        self.last_build = status.last_build(self.config.output_dir)
+        self.clock_guard.last_build = status.last_build(self.config.output_dir)
 
     @contextmanager
     def _all_groups(self) -> Iterator[None]:
@@ -172,7 +217,8 @@ class Daemon:
             assert state.retry_at is not None
             log.debug("%s: in trouble, next try at %s", group, state.retry_at.isoformat(timespec="seconds"))
             return None
-        if self._clock_is_behind(group, now):
+        if self.clock_guard.holds(now):
+            state.token = None  # build as soon as the clock has caught up
             return None
         store: Store | None = None
         try:
@@ -206,27 +252,9 @@ class Daemon:
         if ended:
             log.info("%s: %s", group, "store is back" if ended == "store" else "outputs can be written again")
             self._note_status(status.clear_trouble, group)
-        if self.last_build is None or report.now > self.last_build:
-            self.last_build = report.now
-        self._log_report(report)
+        self.clock_guard.built(report.now)
+        log_report(report)
         self._schedule_due(group, next_due(report, group))
-
-    def _clock_is_behind(self, group: str, now: datetime) -> bool:
-        """The clock guard: hold publishing while *now* lies behind the newest recorded build."""
-        held = behind(now, self.last_build)
-        with self._clock_lock:
-            was_held, self._clock_held = self._clock_held, held
-        if held:
-            self.states[group].token = None  # build as soon as the clock has caught up
-            if not was_held:
-                assert self.last_build is not None
-                log.error(
-                    "the clock (%s) is behind the last build (%s): holding publishing until it catches up",
-                    now.isoformat(timespec="seconds"), self.last_build.isoformat(timespec="seconds"),
-                )
-        elif was_held:
-            log.info("the clock caught up with the last build: publishing again")
-        return held
 
     def _trouble(self, group: str, kind: str, e: FeedhubError, now: datetime) -> None:
         state = self.states[group]
@@ -258,23 +286,6 @@ class Daemon:
             self.tick, "date", run_date=when + timedelta(milliseconds=5), args=[group, True], executor=group,
             id=job_id, replace_existing=True, misfire_grace_time=None,
         )
-
-    def _log_report(self, report: BuildReport) -> None:
-        level = logging.INFO if report.ok else logging.ERROR
-        extra = {"fields": {
-            "groups": list(report.groups),
-            "written": report.count("written"), "unchanged": report.count("unchanged"),
-            "rejected": report.count("rejected"), "seconds": round(report.seconds, 4),
-        }}
-        log.log(level, report.summary(), extra=extra)
-        for r in report.results:
-            if r.outcome == "rejected":
-                for p in r.problems:
-                    log.error("rejected %s: %s (the last good file stays)", r.path, p)
-            elif r.outcome in ("written", "removed"):
-                log.debug("%s %s (%d items, %d bytes)", r.outcome, r.path, r.items, r.bytes)
-            for w in r.warnings:
-                log.warning("%s: %s", r.path, w)
 
     # -- life cycle -----------------------------------------------------------
 
@@ -323,7 +334,7 @@ class Daemon:
         if self._lock:
             self._lock.release()
         self._lock = lock
-        self.last_build = status.last_build(new.output_dir)
+        self.clock_guard.last_build = status.last_build(new.output_dir)
         return True
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
