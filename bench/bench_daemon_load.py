@@ -117,20 +117,22 @@ class LogReader(threading.Thread):
                 self.skipped[group] = self.skipped.get(group, 0) + 1
 
 
-def watch_news(news: Path, sent: dict[str, float], seen: dict[str, float], stop: threading.Event) -> None:
-    """Record, for each marker URL, the mtime of the first news-sitemap file holding it."""
-    last = None
+def watch_news(out: Path, sent: dict[str, float], seen: dict[str, float], stop: threading.Event) -> None:
+    """Record, for each marker URL, the mtime of the first news-sitemap file (or part) holding it.
+
+    Past 1,000 stories in the window the news sitemap becomes an index of parts
+    (``news-sitemap-1.xml`` …): every ``news-sitemap*.xml`` is watched.
+    """
+    last: dict[Path, tuple[int, int]] = {}
     while not stop.is_set():
-        try:
-            st = news.stat()
-        except FileNotFoundError:
-            time.sleep(0.02)
-            continue
-        if (st.st_ino, st.st_mtime_ns) != last:
-            last = (st.st_ino, st.st_mtime_ns)
+        for path in out.glob("news-sitemap*.xml"):
             try:
-                locs = {e.text for e in etree.fromstring(news.read_bytes()).iter(SM_LOC)}
-            except etree.XMLSyntaxError:
+                st = path.stat()
+                if last.get(path) == (st.st_ino, st.st_mtime_ns):
+                    continue
+                last[path] = (st.st_ino, st.st_mtime_ns)
+                locs = {e.text for e in etree.fromstring(path.read_bytes()).iter(SM_LOC)}
+            except (FileNotFoundError, etree.XMLSyntaxError):
                 continue
             for url in sent.keys() - seen.keys():
                 if url in locs:
@@ -176,7 +178,7 @@ def run(args: argparse.Namespace, site: Path) -> dict[str, object]:
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
     stop = threading.Event()
-    watcher = threading.Thread(target=watch_news, args=(site / "feeds" / "news-sitemap.xml", sent, seen, stop), daemon=True)
+    watcher = threading.Thread(target=watch_news, args=(site / "feeds", sent, seen, stop), daemon=True)
     watcher.start()
     store = open_store("sqlite:///" + str(site / "store.sqlite3"))
     next_id, start = args.articles, time.time()

@@ -41,8 +41,11 @@ class OutputLock:
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
             raise LockedError(f"{self.path.parent} is already being published by {holder}; stop it first") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{self.role} (pid {os.getpid()})\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{self.role} (pid {os.getpid()})\n".encode(), 0)
+        except OSError:
+            pass  # a full disk: the holder's name only serves the refusal message; the flock is what counts
         self._fd = fd
 
     def release(self) -> None:
