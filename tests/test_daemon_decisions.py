@@ -41,6 +41,7 @@ from feedhub.daemon import (
     triggers,
     waiting_for_retry,
 )
+from feedhub.errors import FeedhubError
 from feedhub.logs import JsonFormatter
 from feedhub.status import load_status, load_trouble
 from test_daemon import ARTICLE_URL, add, article, config_text, links, locs, snapshot
@@ -465,3 +466,13 @@ def test_a_stop_signal_is_handed_over_and_stops_the_next_build(site):
     assert d._stopping.is_set() and d._signals.get_nowait() == signal.SIGTERM
     assert d.tick("feeds", force=True) is None
     assert not (site / "feeds" / "all" / "rss.xml").exists()
+
+
+def test_run_once_with_the_clock_behind_the_last_build_publishes_nothing(site, capsys):
+    future = datetime.now(UTC) + timedelta(days=1)
+    assert run_once(load_config(site / "config.toml"), open_store_of(site), future, ["feeds"]).ok
+    before = snapshot(site / "feeds")
+    with pytest.raises(FeedhubError, match=r"the clock \(.*\) is behind the last build \(.*\): not publishing"):
+        daemon_module.run_daemon(str(site / "config.toml"), once=True)
+    after = snapshot(site / "feeds")
+    assert {k: after[k] for k in before} == before and set(after) - set(before) <= {".feedhub.lock"}

@@ -384,7 +384,10 @@ def run_daemon(config_path: str, *, once: bool = False) -> int:
         store = open_store(config.store.url)  # before the lock: no store makes no output dir
         try:
             with OutputLock(config.output_dir, "feedhub run --once"):
-                report = run_once(config, store, wall_clock(), config.enabled_groups(GROUPS))
+                now, last = wall_clock(), status.last_build(config.output_dir)
+                if behind(now, last):
+                    raise FeedhubError(f"the clock ({now.isoformat(timespec='seconds')}) is behind the last build ({last}): not publishing")
+                report = run_once(config, store, now, config.enabled_groups(GROUPS))
         finally:
             store.close()
         print("\n".join(report.lines()))
