@@ -122,6 +122,28 @@ ERRORS = [
     ("feed-name-path", SITE + '[[feeds]]\nname = "../all"\n', "config.toml: feeds[0].name: must be letters, digits, '-' or '_' (it names a folder), got \"../all\""),
     ("rss-path-escapes", SITE + '[[feeds]]\nname = "all"\nrss_path = "../rss.xml"\n', 'config.toml: feeds[0].rss_path: must be a path inside the output dir, got "../rss.xml"'),
     ("shared-output-path", SITE + '[[feeds]]\nname = "all"\nrss_path = "sitemap.xml"\n', 'config.toml: two outputs share the path "sitemap.xml"'),
+    # Issue 11: an output at feedhub's own names would defeat the one-writer lock or the status record.
+    *(
+        (f"reserved-{key}-{value}", SITE + text.format(value), f"config.toml: {where}: must not name a file or folder starting with '.'"
+         f' (those are feedhub\'s own: .feedhub.lock, .feedhub-status.json, temporaries), got "{value}"')
+        for value in (".feedhub.lock", ".feedhub-status.json", ".hidden/rss.xml", "all/.rss.xml.feedhub-tmp.1.2")
+        for key, where, text in (
+            ("rss", "feeds[0].rss_path", '[[feeds]]\nname = "all"\nrss_path = "{}"\n'),
+            ("atom", "feeds[0].atom_path", '[[feeds]]\nname = "all"\natom_path = "{}"\n'),
+            ("news", "news_sitemap.path", '[news_sitemap]\npath = "{}"\n'),
+            ("sitemap", "sitemap.path", '[sitemap]\npath = "{}"\n'),
+        )
+    ),
+    (
+        "feed-at-a-shard-name",
+        SITE + '[[feeds]]\nname = "all"\natom_path = "sitemap-2.xml.gz"\n',
+        'config.toml: the feed path "sitemap-2.xml.gz" collides with the numbered parts of "sitemap.xml"',
+    ),
+    (
+        "feed-at-a-news-part-name",
+        SITE + '[[feeds]]\nname = "all"\nrss_path = "news-sitemap-1.xml"\n',
+        'config.toml: the feed path "news-sitemap-1.xml" collides with the numbered parts of "news-sitemap.xml"',
+    ),
 ]
 
 

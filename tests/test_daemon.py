@@ -1,11 +1,14 @@
 """``feedhub run``: the real daemon as a subprocess on a temporary site with 1 s timers.
 
+Only what needs a real process is here: the timers end to end, signals, the
+one-writer lock and ``--once``.  The daemon's decisions (what is due, what
+changed, backoff, the clock guard, disk full, parallel groups) are tested
+in-process with an injected clock in ``test_daemon_decisions.py``.
+
 Its stderr (``--log-format json --log-level debug``) is read by a thread into a
 queue; tests wait for log events and file contents with deadlines, never with
 fixed sleeps.  Every daemon is killed at teardown, and every line it logged must
-have been JSON.  The last tests drive :class:`feedhub.daemon.Daemon` in-process
-for the paths a subprocess cannot reach cheaply (an unexpected exception, the
-backoff arithmetic).
+have been JSON.
 """
 
 from __future__ import annotations
@@ -17,14 +20,13 @@ import logging
 import os
 import queue
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import feedparser
 import pytest
@@ -34,7 +36,7 @@ from conftest import make_article
 from feedhub import daemon as daemon_module
 from feedhub.build import run_once
 from feedhub.config import load_config
-from feedhub.daemon import BACKOFF_START, Daemon
+from feedhub.daemon import Daemon
 from feedhub.errors import FeedhubError
 from feedhub.lock import LOCK_NAME, OutputLock
 from feedhub.logs import JsonFormatter
@@ -77,21 +79,13 @@ misfire_grace = "5s"
 
 def article(n: int, seconds_ago: float = 60.0):
     """Article *n* (section ``nasional``), published *seconds_ago* before now."""
-    return make_article(n, published=datetime.now(timezone.utc) - timedelta(seconds=seconds_ago))
+    return make_article(n, published=datetime.now(UTC) - timedelta(seconds=seconds_ago))
 
 
 def add(site: Path, *articles) -> None:
     store = open_store("sqlite:///" + str(site / "store.sqlite3"), create=True)
     try:
         store.upsert(list(articles))
-    finally:
-        store.close()
-
-
-def change_token(site: Path) -> int:
-    store = open_store("sqlite:///" + str(site / "store.sqlite3"))
-    try:
-        return store.change_token()
     finally:
         store.close()
 
@@ -214,18 +208,9 @@ class RunningDaemon:
         pending, found = set(groups), []
         deadline = time.monotonic() + timeout
         while pending:
-            found.append(self.wait_for(lambda e: bool(set(e.get("groups", ())) & pending), deadline - time.monotonic(), f"builds of {pending}"))
+            found.append(self.wait_for(lambda e, want=frozenset(pending): bool(set(e.get("groups", ())) & want), deadline - time.monotonic(), f"builds of {pending}"))
             pending -= set(found[-1]["groups"])
         return found
-
-    def wait_idle(self, rounds: int = 1, timeout: float = SOON) -> None:
-        """Until every group had *rounds* more ticks that found nothing changed."""
-        need = {"feeds": rounds, "news_sitemap": rounds, "sitemaps": rounds}
-        deadline = time.monotonic() + timeout
-        while any(need.values()):
-            e = self.wait_for(lambda e: "nothing changed" in e["message"], deadline - time.monotonic(), "idle ticks")
-            group = e["message"].split(":")[0]
-            need[group] = max(0, need[group] - 1)
 
     def exit_code(self, timeout: float) -> int:
         return self.proc.wait(timeout=timeout)
@@ -294,79 +279,6 @@ def test_outputs_appear_and_a_new_article_shows_up_within_one_interval(site, sta
     wait_until(lambda: url in links(out / "all/atom.xml"), SOON, "article in the Atom feed")
     wait_until(lambda: url in locs(out / "news-sitemap.xml"), SOON, "article in the news sitemap")
     wait_until(lambda: url in locs(out / "sitemap-1.xml.gz"), SOON, "article in the archive sitemap")
-    assert d.alive
-
-
-def test_json_log_has_one_line_per_build_with_its_counts(site, start):
-    d = started_and_built(start())
-    add(site, article(41))
-    (feeds,) = d.wait_built("feeds")
-    assert feeds["level"] == "info"
-    assert feeds["logger"] == "feedhub.daemon"
-    assert feeds["message"].startswith("built feeds: 2 written, 0 unchanged, 0 rejected in ")
-    assert (feeds["written"], feeds["unchanged"], feeds["rejected"]) == (2, 0, 0)
-    assert isinstance(feeds["seconds"], float)
-    datetime.fromisoformat(feeds["time"])
-    d.proc.send_signal(signal.SIGTERM)
-    assert d.exit_code(SOON) == 0
-    d.drain()
-    builds = [e for e in d.events if e["message"].startswith("built ")]
-    assert len(builds) >= 4
-    assert all({"written", "unchanged", "rejected", "seconds", "groups"} <= e.keys() for e in builds)
-    # (the fixture checks that every stderr line was JSON)
-
-
-def test_an_idle_tick_writes_nothing(site, start):
-    d = started_and_built(start())
-    d.wait_idle()
-    out = site / "feeds"
-    before = snapshot(out)
-    assert ".feedhub-status.json" in before and "all/rss.xml" in before
-    seen = len(d.events)
-    d.wait_idle(rounds=3)
-    assert snapshot(out) == before
-    assert not [e["message"] for e in d.events[seen:] if e["message"].startswith("built ")]
-
-
-def test_news_sitemap_drops_an_article_when_it_turns_window_hours_old(site, start):
-    # A 7.2 s window; the news group's own timer is an hour, so only the expiry can change the file.
-    (site / "config.toml").write_text(config_text(window_hours=0.002, news_every="1h"), encoding="utf-8")
-    leaving, staying = article(50, seconds_ago=3.0), article(51, seconds_ago=0.5)
-    add(site, leaving, staying)
-    expiry = (leaving.published + timedelta(hours=0.002)).timestamp()
-    token = change_token(site)
-    news = site / "feeds" / "news-sitemap.xml"
-
-    d = start()
-    d.wait_built("news_sitemap")
-    assert ARTICLE_URL.format(n=50) in locs(news) and time.time() < expiry
-    wait_until(lambda: ARTICLE_URL.format(n=50) not in locs(news), expiry - time.time() + SOON, "the article leaving the news sitemap")
-
-    left_at = news.stat().st_mtime
-    assert expiry - 0.05 <= left_at <= expiry + 1.5, f"left {left_at - expiry:+.3f} s from its expiry"
-    assert locs(news) == {ARTICLE_URL.format(n=51)}
-    assert change_token(site) == token  # no store change made that build
-    assert d.alive
-
-
-def test_a_scheduled_story_appears_when_it_comes_due_without_a_store_change(site, start):
-    # Every timer is an hour: only the due-time job can publish it.
-    text = config_text(news_every="1h").replace('feeds = "1s"', 'feeds = "1h"').replace('sitemaps = "1s"', 'sitemaps = "1h"')
-    (site / "config.toml").write_text(text, encoding="utf-8")
-    scheduled = article(60, seconds_ago=-4.0)  # published four seconds from now
-    add(site, scheduled)
-    token = change_token(site)
-    out, url = site / "feeds", ARTICLE_URL.format(n=60)
-
-    d = started_and_built(start())
-    due = scheduled.published.timestamp()
-    assert time.time() < due
-    assert url not in links(out / "all/rss.xml") and url not in locs(out / "news-sitemap.xml")
-    wait_until(lambda: url in links(out / "all/rss.xml"), due - time.time() + SOON, "the story in the feed")
-    wait_until(lambda: url in locs(out / "news-sitemap.xml"), SOON, "the story in the news sitemap")
-    wait_until(lambda: url in locs(out / "sitemap-1.xml.gz"), SOON, "the story in the archive sitemap")
-    assert (out / "all/rss.xml").stat().st_mtime >= due - 0.05
-    assert change_token(site) == token
     assert d.alive
 
 
@@ -467,38 +379,6 @@ def test_sighup_with_a_changed_config_applies_it(site, start):
     assert d.alive
 
 
-# -- store trouble --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("breakage", ["moved away", "garbage"])
-def test_store_trouble_is_survived_and_recovered_from(site, start, breakage):
-    d = started_and_built(start())
-    d.wait_idle()
-    out, db, saved = site / "feeds", site / "store.sqlite3", site / "saved.sqlite3"
-    before = snapshot(out)
-    if breakage == "moved away":
-        db.rename(saved)
-        reason = "no such file"
-    else:
-        src, dst = sqlite3.connect(db), sqlite3.connect(saved)
-        src.backup(dst)
-        src.close(), dst.close()
-        (site / "garbage").write_bytes(b"\x00garbage, not SQLite\n" * 512)
-        os.replace(site / "garbage", db)
-        reason = "file is not a database"
-
-    e = d.wait_message(reason, level="error")
-    assert "keeping the last good files, retrying in 2 s" in e["message"]
-    assert d.alive and snapshot(out) == before
-
-    os.replace(saved, db)
-    d.wait_message("store is back", timeout=BACKOFF_START + SOON)
-    add(site, article(80))
-    wait_until(lambda: ARTICLE_URL.format(n=80) in links(out / "all/rss.xml"), SOON, "a new article after recovery")
-    wait_until(lambda: ARTICLE_URL.format(n=80) in locs(out / "news-sitemap.xml"), SOON, "a new article in the news sitemap")
-    assert d.alive
-
-
 # -- --once -----------------------------------------------------------------------------------
 
 
@@ -543,34 +423,3 @@ def test_an_unexpected_error_is_logged_with_its_traceback_and_the_next_tick_runs
     monkeypatch.setattr(daemon_module, "run_once", run_once)
     report = d.tick("feeds")
     assert report is not None and report.ok and report.count("written") == 2
-
-
-def test_store_trouble_backs_off_and_regular_ticks_wait_for_the_retry(site, monkeypatch, daemon_log):
-    d = Daemon(str(site / "config.toml"), load_config(site / "config.toml"))
-    opened = []
-    monkeypatch.setattr(daemon_module, "open_store", lambda url: opened.append(url) or open_store(url))
-    (site / "store.sqlite3").rename(site / "away.sqlite3")
-
-    assert d.tick("feeds", force=True) is None
-    state = d.states["feeds"]
-    assert state.backoff == BACKOFF_START
-    retry = [j for j in d.scheduler.get_jobs() if j.id == "retry-feeds"][-1]
-    assert retry.trigger.run_date == state.retry_at and retry.args == ("feeds", True)
-
-    assert d.tick("feeds") is None  # a regular tick before the retry leaves the store alone
-    assert len(opened) == 1
-    assert "feeds: store in trouble, next try at" in daemon_log.text
-
-    for expected in (4, 8, 16):
-        d.tick("feeds", force=True)  # the retries
-        assert state.backoff == expected
-    state.backoff = 299
-    d.tick("feeds", force=True)
-    assert state.backoff == 300
-
-    (site / "away.sqlite3").rename(site / "store.sqlite3")
-    report = d.tick("feeds", force=True)
-    assert report is not None and report.ok
-    assert (state.backoff, state.retry_at) == (0.0, None)
-    assert "feeds: store is back" in daemon_log.text
-    assert d.tick("feeds") is None and "feeds: nothing changed" in daemon_log.records[-1].getMessage()

@@ -91,7 +91,10 @@ def test_temp_name_is_hidden_and_never_an_output_name(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", spy)
     publish.atomic_write(tmp_path / "sitemap-1.xml.gz", b"x")
 
-    assert seen == [f".sitemap-1.xml.gz{publish.TMP_MARK}{os.getpid()}"]
+    # A counter keeps two groups' temporaries apart; the pid stays last for the clean-up's liveness check.
+    (name,) = seen
+    assert name.startswith(f".sitemap-1.xml.gz{publish.TMP_MARK}") and name.endswith(f".{os.getpid()}")
+    assert name.rsplit(".", 2)[-2].isdigit()
 
 
 # -- write_if_changed -----------------------------------------------------------------------
@@ -169,3 +172,100 @@ def test_clean_temp_files_removes_dead_temps_and_keeps_a_live_writers(tmp_path):
 
 def test_clean_temp_files_on_a_missing_dir(tmp_path):
     assert publish.clean_temp_files(tmp_path / "nope") == []
+
+
+# -- planted symlinks (issue 11): nothing is written or truncated outside the output dir -----------
+
+
+@pytest.fixture
+def planted(tmp_path):
+    """An output dir ``out`` and, beside it, a folder and a file a link may point at."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    victim = elsewhere / "precious.txt"
+    victim.write_bytes(b"not feedhub's\n")
+    return out, elsewhere, victim
+
+
+def test_a_symlinked_subfolder_leaving_the_output_dir_is_refused(planted):
+    out, elsewhere, _ = planted
+    (out / "teknologi").symlink_to(elsewhere)
+    with pytest.raises(publish.WriteError, match=r"teknologi/rss\.xml: cannot write: it resolves to .*elsewhere/rss\.xml, outside the output dir"):
+        publish.write_if_changed(out / "teknologi" / "rss.xml", b"<rss/>", root=out)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["precious.txt"]
+
+
+def test_a_symlinked_subfolder_inside_the_output_dir_is_fine(planted):
+    out, _, _ = planted
+    (out / "real").mkdir()
+    (out / "alias").symlink_to(out / "real")
+    assert publish.write_if_changed(out / "alias" / "rss.xml", b"<rss/>", root=out)
+    assert (out / "real" / "rss.xml").read_bytes() == b"<rss/>"
+
+
+def test_a_symlinked_output_dir_itself_is_allowed(planted):
+    out, elsewhere, _ = planted
+    (out / "feeds").symlink_to(elsewhere)  # deployments often link /var/www/feeds -> /srv/feeds
+    root = out / "feeds"
+    assert publish.write_if_changed(root / "all" / "rss.xml", b"<rss/>", root=root)
+    assert (elsewhere / "all" / "rss.xml").read_bytes() == b"<rss/>"
+
+
+def test_a_link_at_the_target_leaving_the_dir_is_refused_and_its_target_untouched(planted):
+    out, _, victim = planted
+    (out / "rss.xml").symlink_to(victim)
+    with pytest.raises(publish.WriteError, match="outside the output dir"):
+        publish.write_if_changed(out / "rss.xml", b"<rss/>", root=out)
+    assert victim.read_bytes() == b"not feedhub's\n"
+    assert (out / "rss.xml").is_symlink()
+
+
+def test_a_link_at_the_target_inside_the_dir_is_replaced_not_written_through(planted):
+    out, _, _ = planted
+    (out / "other.xml").write_bytes(b"other output\n")
+    (out / "rss.xml").symlink_to(out / "other.xml")
+    assert publish.write_if_changed(out / "rss.xml", b"other output\n", root=out)  # a link never counts as "same bytes"
+    assert not (out / "rss.xml").is_symlink() and (out / "rss.xml").read_bytes() == b"other output\n"
+    assert (out / "other.xml").read_bytes() == b"other output\n"
+
+
+def test_a_link_planted_at_the_temp_name_is_removed_not_followed(planted, monkeypatch):
+    out, _, victim = planted
+    monkeypatch.setattr(publish, "_counter", iter([7]))
+    tmp = out / f".rss.xml{publish.TMP_MARK}7.{os.getpid()}"
+    tmp.symlink_to(victim)
+    publish.atomic_write(out / "rss.xml", b"<rss/>", root=out)
+    assert (out / "rss.xml").read_bytes() == b"<rss/>"
+    assert victim.read_bytes() == b"not feedhub's\n"
+    assert not tmp.is_symlink() and _temps(out) == []
+
+
+def test_a_write_error_is_one_line_naming_the_file_and_keeps_the_last_good_file(tmp_path, monkeypatch):
+    import errno as errno_module
+
+    target = tmp_path / "rss.xml"
+    target.write_bytes(b"last good\n")
+
+    def full(fd, data):
+        raise OSError(errno_module.ENOSPC, os.strerror(errno_module.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(publish.WriteError) as e:
+        publish.write_if_changed(target, b"new\n", root=tmp_path)
+    assert str(e.value) == f"{target}: cannot write: No space left on device"
+    assert e.value.code == errno_module.ENOSPC and isinstance(e.value, OSError)
+    assert target.read_bytes() == b"last good\n" and _temps(tmp_path) == []
+
+
+def test_clean_up_keeps_a_temp_another_thread_of_this_process_is_writing(tmp_path):
+    busy = tmp_path / f".rss.xml{publish.TMP_MARK}1.{os.getpid()}"
+    busy.write_bytes(b"partial")
+    with publish._in_flight_lock:
+        publish._in_flight.add(busy)
+    try:
+        assert publish.clean_temp_files(tmp_path) == []
+    finally:
+        with publish._in_flight_lock:
+            publish._in_flight.discard(busy)
+    assert publish.clean_temp_files(tmp_path) == [busy]

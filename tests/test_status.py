@@ -177,3 +177,71 @@ def test_status_only_groups_built_are_updated(site, capsys):
     assert outputs["all/rss.xml"]["built_at"] == LATER_UTC
     assert outputs["sitemap.xml"]["built_at"] == NOW_UTC
     assert len(outputs) == 10
+
+
+# -- planted links and parallel groups (issue 11) ------------------------------------------------
+
+
+def test_a_link_planted_at_the_status_file_is_replaced_not_written_through(site, capsys):
+    out = site / "feeds"
+    out.mkdir()
+    victim = site / "precious.txt"
+    victim.write_text("not feedhub's\n", encoding="utf-8")
+    (out / STATUS_NAME).symlink_to(victim)
+    assert run(capsys, "build", "--now", NOW)[0] == 0
+    assert victim.read_text(encoding="utf-8") == "not feedhub's\n"
+    assert not (out / STATUS_NAME).is_symlink()
+    assert status_json(capsys)[0] == 0
+
+
+def test_a_link_planted_at_the_lock_is_refused_and_its_target_kept(site, capsys):
+    out = site / "feeds"
+    out.mkdir()
+    victim = site / "precious.txt"
+    victim.write_text("not feedhub's\n", encoding="utf-8")
+    (out / ".feedhub.lock").symlink_to(victim)
+    code = main(["build", "--now", NOW])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("feedhub: ") and len(err.splitlines()) == 1
+    assert "cannot open the lock file: it is a symlink" in err
+    assert victim.read_text(encoding="utf-8") == "not feedhub's\n"
+
+
+def test_two_groups_saving_from_their_own_snapshots_keep_each_others_entries(site):
+    from feedhub.status import OutputStatus, load_status, save_status
+
+    out = site / "feeds"
+    out.mkdir()
+    save_status(out, {"a.xml": OutputStatus("a.xml", "rss", 1, 1, "x", None, NOW_UTC, "ok"), "gone.xml": OutputStatus("gone.xml", "rss", 1, 1, "x", None, NOW_UTC, "ok")})
+    feeds, sitemaps = load_status(out), load_status(out)  # two builds start from the same record
+    feeds["a.xml"] = replace(feeds["a.xml"], built_at=LATER_UTC)
+    sitemaps["b.xml"] = OutputStatus("b.xml", "sitemap", 2, 2, "y", None, LATER_UTC, "ok")
+    sitemaps.pop("gone.xml")
+    save_status(out, feeds)
+    save_status(out, sitemaps)
+    after = load_status(out)
+    assert sorted(after) == ["a.xml", "b.xml"]
+    assert after["a.xml"].built_at == LATER_UTC
+
+
+def test_trouble_is_shown_and_exits_one_until_cleared(site, capsys):
+    from feedhub.status import clear_trouble, load_trouble, record_trouble
+
+    run(capsys, "build", "--now", NOW)
+    out = site / "feeds"
+    record_trouble(out, "feeds", "feeds/all/rss.xml: cannot write: No space left on device", NOW_UTC)
+    record_trouble(out, "feeds", "the same outage, later", LATER_UTC)
+    assert load_trouble(out)["feeds"].since == NOW_UTC  # when it began
+
+    code, doc = status_json(capsys)
+    assert code == 1 and doc["trouble"] == {"feeds": {"since": NOW_UTC, "message": "the same outage, later"}}
+    code, text = run(capsys, "status")
+    assert code == 1 and "feeds: failing since 2024-06-20 05:00:00 UTC: the same outage, later" in text.splitlines()
+
+    run(capsys, "build", "--now", LATER, "--only", "sitemaps")  # another group's good build keeps it
+    assert status_json(capsys)[0] == 1
+    clear_trouble(out, "feeds")
+    assert status_json(capsys)[0] == 0
+    record_trouble(out, "feeds", "again", LATER_UTC)
+    run(capsys, "build", "--now", LATER)  # the group's own good build clears it
+    assert status_json(capsys)[0] == 0

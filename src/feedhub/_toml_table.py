@@ -67,10 +67,10 @@ class Table:
 
 
 def kind_name(kind: Any) -> str:
-    names = {str: "a string", int: "an integer", bool: "true or false", float: "a number", list: "a list"}
+    names: dict[type, str] = {str: "a string", int: "an integer", bool: "true or false", float: "a number", list: "a list"}
     if isinstance(kind, tuple):
-        return " or ".join(names.get(k, k.__name__) for k in kind)
-    return names.get(kind, kind.__name__)
+        return " or ".join(names.get(k, str(k.__name__)) for k in kind)
+    return names.get(kind, str(kind.__name__))
 
 
 def show(v: Any) -> str:

@@ -101,7 +101,7 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
             else:
                 status[doc.path] = OutputStatus(doc.path, doc.kind, 0, 0, "", None, built_at, "failed", errors)
         else:
-            written = publish.write_if_changed(out / doc.path, doc.data)
+            written = publish.write_if_changed(out / doc.path, doc.data, root=out)
             outcome = "written" if written else "unchanged"
             result = OutputResult(doc.path, doc.kind, outcome, doc.items, len(doc.data), (), warnings)
             status[doc.path] = OutputStatus(

@@ -8,31 +8,56 @@ outputs) exits 1.  Only unexpected bugs show a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
-from datetime import datetime, timezone, tzinfo
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 from . import __version__
+from .clock import EARLIEST, LATEST, behind, out_of_range, wall_clock
 from .config import Config, find_config_path, load_config
 from .errors import FeedhubError
 from .logs import setup_logging
+
+if TYPE_CHECKING:  # the commands import their modules lazily, so `feedhub --help` starts fast
+    from .build import BuildReport
+    from .store import Store
 
 log = logging.getLogger("feedhub")
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 
+#: Options every command takes, before or after the command name, and their defaults.
+GLOBAL_DEFAULTS = {"config": None, "log_level": "info", "log_format": "text"}
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Add --config, --log-level, --log-format to *parser*.
+
+    The command's copies default to SUPPRESS: argparse copies a subparser's
+    defaults over the main parser's values, which would drop a
+    ``feedhub --config C status``.
+    """
+    def default(name: str) -> object:
+        return GLOBAL_DEFAULTS[name] if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--config", metavar="PATH", default=default("config"), help="config file (default: $FEEDHUB_CONFIG, then ./config.toml)")
+    parser.add_argument("--log-level", default=default("log_level"), choices=["debug", "info", "warning", "error"], help="log detail (default: info)")
+    parser.add_argument("--log-format", default=default("log_format"), choices=["text", "json"], help="log lines as text or JSON (default: text)")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="config file (default: $FEEDHUB_CONFIG, then ./config.toml)")
-    common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="log detail (default: info)")
-    common.add_argument("--log-format", default="text", choices=["text", "json"], help="log lines as text or JSON (default: text)")
+    _add_global_options(common, defaults=False)
 
     p = argparse.ArgumentParser(prog="feedhub", description="Publish a newsroom's articles as RSS 2.0, Atom 1.0 and Google News / archive sitemaps.")
     p.add_argument("--version", action="version", version=f"feedhub {__version__}")
+    _add_global_options(p, defaults=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     s = sub.add_parser("ingest", parents=[common], help="load articles (NDJSON or a JSON array) into the store", description="Validate articles and upsert them into the store by id. '-' reads stdin.")
@@ -41,9 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("build", parents=[common], help="build every output once now", description="Render, validate and publish every output once.")
     s.add_argument("--now", metavar="ISO", help="build as of this moment (ISO 8601; default: the clock)")
     s.add_argument("--only", action="append", choices=["feeds", "news_sitemap", "sitemaps"], help="build only this group (repeatable)")
+    s.add_argument("--force", action="store_true", help="publish even when --now (or the clock) lies before the last recorded build")
 
     s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's, by the specs' rules. Without paths: every output of the config, with the same site and limit checks as the build.")
-    s.add_argument("paths", nargs="*", metavar="PATH")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="a file to check (plain or .gz); without PATH: the config's outputs")
     s.add_argument("--now", metavar="ISO", help="judge the news window as of this moment (default: the clock; without an offset: the site time zone, or UTC when PATHs are given)")
 
     s = sub.add_parser("run", parents=[common], help="run the scheduler daemon in the foreground", description="Build every output at start-up, then keep them fresh on the [schedule] timers. SIGTERM/SIGINT stop it; SIGHUP reloads the config.")
@@ -53,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_import_parsers(sub, common)
 
-    s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went")
+    s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went", description="Show what each output holds (items, bytes, when written and built) and how its last validation and write went. Exit 1 when an output failed validation or the last write or store access failed.")
     s.add_argument("--json", action="store_true", help="print JSON for monitoring")
 
     # --- serve (issue 16) ---
@@ -83,11 +109,21 @@ def _parse_now(value: str | None, tz: tzinfo) -> datetime:
     from .contract import parse_datetime
 
     if value is None:
-        return datetime.now(timezone.utc)
-    dt = parse_datetime(value)
+        return wall_clock()
+    try:
+        dt = parse_datetime(value)
+    except (ValueError, OverflowError):
+        dt = None
     if dt is None:
         raise FeedhubError(f"--now: cannot read date {value!r} (use ISO 8601, e.g. 2024-06-20T10:00:00+07:00)")
-    return dt if dt.tzinfo else dt.replace(tzinfo=tz)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=tz)
+    try:
+        problem = out_of_range(dt)
+    except OverflowError:  # an offset that pushes year 1 or 9999 past datetime's range
+        problem = f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}, got {value!r}"
+    if problem:
+        raise FeedhubError(f"--now: {problem}")
+    return dt
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -109,60 +145,96 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import GROUPS, run_once
+    from .build import GROUPS
     from .lock import OutputLock
     from .store import open_store
 
     config = _config(args)
     now = _parse_now(args.now, config.site.tz)
-    with OutputLock(config.output_dir, "feedhub build"):
-        store = open_store(config.store.url)
-        try:
-            report = run_once(config, store, now, args.only or GROUPS)
-        finally:
-            store.close()
+    groups = config.enabled_groups(args.only or GROUPS)
+    store = open_store(config.store.url)  # before the lock: a build without a store makes no output dir
+    try:
+        with OutputLock(config.output_dir, "feedhub build"):
+            _refuse_going_back(config, now, args.force, "--now" if args.now else "the clock")
+            report = _build_noting_trouble(config, store, now, groups)
+    finally:
+        store.close()
     print("\n".join(report.lines()))
     return EXIT_OK if report.ok else EXIT_PARTIAL
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import validation_options
-    from .validate import detect_kind, validate
+def _build_noting_trouble(config: Config, store: Store, now: datetime, groups: list[str]) -> BuildReport:
+    """run_once, with a write failure recorded for `feedhub status` (and cleared by a good build)."""
+    from .build import run_once
+    from .publish import WriteError
+    from .status import clear_trouble, record_trouble
 
+    try:
+        report = run_once(config, store, now, groups)
+    except WriteError as e:
+        for group in groups:
+            with contextlib.suppress(OSError):
+                record_trouble(config.output_dir, group, str(e), now.isoformat(timespec="seconds"))
+        raise
+    for group in groups:
+        clear_trouble(config.output_dir, group)
+    return report
+
+
+def _refuse_going_back(config: Config, now: datetime, force: bool, source: str) -> None:
+    from .status import last_build
+
+    last = last_build(config.output_dir)
+    if not force and behind(now, last):
+        assert last is not None
+        raise FeedhubError(
+            f"{source} ({now.isoformat()}) is before the last build ({last.isoformat()}); a clock in the past would"
+            " replace good outputs with older ones: pass --force to publish as of that moment anyway"
+        )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise FeedhubError(f"{missing[0]}: no such file")
     config = None
     if not paths:
         config = _config(args)
         paths = _config_outputs(config)
         if not paths:
             raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
-    now = _parse_now(args.now, config.site.tz if config else timezone.utc)
-    errors = 0
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            print(f"{path}: cannot read: {e.strerror}")
-            errors += 1
-            continue
-        kind = "robots" if path.suffix == ".txt" else None
-        if config is None:
-            # Anyone's file: the specs' rules only; our config (its host, its limits) is not read.
-            problems = validate(data, kind, now=now)
-        else:
-            # Our outputs: exactly the options of the build gate.
-            try:
-                kind = kind or detect_kind(data)
-            except ValueError:
-                pass  # validate() below reports why
-            problems = validate(data, kind, **validation_options(config, kind, now))
-        for p in problems:
-            print(f"{path}: {p.severity}: {p}")
-        n = sum(p.severity == "error" for p in problems)
-        errors += n
-        if not problems:
-            print(f"{path}: ok")
+    now = _parse_now(args.now, config.site.tz if config else UTC)
+    errors = sum(_validate_file(path, config, now) for path in paths)
     return EXIT_PARTIAL if errors else EXIT_OK
+
+
+def _validate_file(path: Path, config: Config | None, now: datetime) -> int:
+    """Print *path*'s problems (or ``ok``); the number of errors."""
+    from .build import validation_options
+    from .validate import detect_kind, validate
+
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        print(f"{path}: cannot read: {e.strerror}")
+        return 1
+    kind = "robots" if path.suffix == ".txt" else None
+    if config is None:
+        # Anyone's file: the specs' rules only; our config (its host, its limits) is not read.
+        problems = validate(data, kind, now=now)
+    else:
+        # Our outputs: exactly the options of the build gate.
+        try:
+            kind = kind or detect_kind(data)
+        except ValueError:
+            pass  # validate() below reports why
+        problems = validate(data, kind, **validation_options(config, kind, now))
+    for p in problems:
+        print(f"{path}: {p.severity}: {p}")
+    if not problems:
+        print(f"{path}: ok")
+    return sum(p.severity == "error" for p in problems)
 
 
 def _config_outputs(config: Config) -> list[Path]:
@@ -194,19 +266,23 @@ def cmd_import_wordpress(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .status import format_table, load_status
+    from dataclasses import asdict
+
+    from .status import format_table, load_status, load_trouble
 
     config = _config(args)
     outputs = load_status(config.output_dir)
+    trouble = load_trouble(config.output_dir)
     if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps({"output_dir": str(config.output_dir), "outputs": [asdict(outputs[k]) for k in sorted(outputs)]}, ensure_ascii=False, indent=2))
-    elif not outputs:
+        doc: dict[str, object] = {"output_dir": str(config.output_dir), "outputs": [asdict(outputs[k]) for k in sorted(outputs)]}
+        doc["trouble"] = {g: asdict(t) for g, t in sorted(trouble.items())}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif not outputs and not trouble:
         print(f"no builds recorded in {config.output_dir} yet (run `feedhub build`)")
     else:
-        print(format_table(outputs))
-    return EXIT_PARTIAL if any(s.validation != "ok" for s in outputs.values()) else EXIT_OK
+        print(format_table(outputs, trouble))
+    failed = trouble or any(s.validation != "ok" for s in outputs.values())
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

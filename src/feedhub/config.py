@@ -10,24 +10,27 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import tzinfo
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._toml_table import Table, show
+from .errors import ConfigError
+from .lock import LOCK_NAME
+from .model import FeedFilter
 from .rules.languages import is_language_tag
 from .rules.sitemaps import MAX_BYTES, MAX_URLS, NEWS_MAX_URLS, NEWS_WINDOW_HOURS
-from .errors import ConfigError
-from .model import FeedFilter
+from .schedule import Schedule as Schedule
+from .schedule import interval_seconds, parse_schedule
+from .status import STATUS_NAME
 
 GENERATOR = "feedhub"
 DEFAULT_CONFIG_NAME = "config.toml"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_INTERVAL_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,18 +108,6 @@ class SitemapConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class Schedule:
-    """Either every ``interval`` seconds or a crontab expression."""
-
-    interval: int | None = None
-    cron: str | None = None
-
-    @property
-    def approx_seconds(self) -> int:
-        return self.interval if self.interval is not None else 3600
-
-
-@dataclass(frozen=True, slots=True)
 class ScheduleConfig:
     feeds: Schedule
     news_sitemap: Schedule
@@ -146,6 +137,13 @@ class Config:
     websub_hubs: tuple[str, ...] = ()
     #: Publish the XSL stylesheets beside the outputs and link them from each document.
     stylesheets: bool = True
+
+    def enabled_groups(self, groups: Iterable[str]) -> list[str]:
+        """Those of *groups* this config builds (a disabled sitemap group is not built or named)."""
+        off = {"news_sitemap"} if not self.news_sitemap.enabled else set()
+        if not self.sitemap.enabled:
+            off.add("sitemaps")
+        return [g for g in groups if g not in off]
 
 
 def find_config_path(explicit: str | None) -> str:
@@ -184,26 +182,15 @@ def _language(t: Table, name: str, default: Any = ...) -> Any:
     return v
 
 
-def parse_schedule(value: Any, t: Table, name: str) -> Schedule:
+def _schedule(t: Table, name: str, default: str) -> Schedule:
+    t.used.add(name)
+    value = t.data.get(name, default)
     if not isinstance(value, str):
         raise t.fail(name, f'must be an interval such as "2m" or a cron expression, got {show(value)}')
-    m = _INTERVAL_RE.match(value)
-    if m:
-        seconds = int(m.group(1)) * _UNITS[m.group(2)]
-        if seconds <= 0:
-            raise t.fail(name, f"interval must be longer than zero, got {show(value)}")
-        return Schedule(interval=seconds)
-    # Checked by building the daemon's own trigger, so crontab's weekday numbering
-    # (7 = Sunday) is judged the way the daemon will run it.
-    from .schedule import make_trigger  # schedule.py imports this module
-
-    if len(value.split()) != 5:
-        raise t.fail(name, f'is neither an interval ("30s", "2m", "1h") nor a cron expression with 5 fields, got {show(value)}')
     try:
-        make_trigger(Schedule(cron=value), ZoneInfo("UTC"), 0)
+        return parse_schedule(value)
     except ValueError as e:
-        raise t.fail(name, f'is neither an interval ("30s", "2m", "1h") nor a valid cron expression: {e}') from None
-    return Schedule(cron=value)
+        raise t.fail(name, str(e)) from None
 
 
 def _positive_seconds(t: Table, name: str, default: str) -> int:
@@ -219,10 +206,10 @@ def _seconds(t: Table, name: str, default: str) -> int:
         if v < 0:
             raise t.fail(name, f"must not be negative, got {v}")
         return v
-    m = _INTERVAL_RE.match(v)
-    if not m:
+    seconds = interval_seconds(v)
+    if seconds is None:
         raise t.fail(name, f'must be an interval such as "5s", got {show(v)}')
-    return int(m.group(1)) * _UNITS[m.group(2)]
+    return seconds
 
 
 def _rel_path(t: Table, name: str, default: str) -> str:
@@ -230,126 +217,27 @@ def _rel_path(t: Table, name: str, default: str) -> str:
     p = Path(v)
     if p.is_absolute() or ".." in p.parts:
         raise t.fail(name, f"must be a path inside the output dir, got {show(v)}")
+    if any(part.startswith(".") for part in p.parts):
+        # The lock, the status record and temporary files are all dot names.
+        raise t.fail(name, f"must not name a file or folder starting with '.' (those are feedhub's own: {LOCK_NAME}, {STATUS_NAME}, temporaries), got {show(v)}")
     return p.as_posix()
 
 
 def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     root = Table(source, "", raw)
-
-    s = root.sub("site")
-    site_url = _http_url(s, "url").rstrip("/")
-    tzname = s.text("timezone", "UTC")
-    try:
-        ZoneInfo(tzname)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise s.fail("timezone", f"unknown time zone {show(tzname)} (use an IANA name such as \"Asia/Jakarta\")") from None
-    site_title = s.text("title")
-    site = SiteConfig(
-        title=site_title,
-        url=site_url,
-        description=s.text("description", site_title),
-        language=_language(s, "language", "en"),
-        timezone=tzname,
-        author=s.text("author", site_title),
-    )
-    s.finish()
-
-    st = root.sub("store")
-    store_url = st.text("url", "feedhub.sqlite3")
-    st.finish()
-    store = StoreConfig(url=_resolve_store_url(store_url, base_dir))
-
-    o = root.sub("output")
-    output_dir = (base_dir / o.text("dir", "feeds")).resolve()
-    base_url = _http_url(o, "base_url", site_url + "/")
-    if not base_url.endswith("/"):
-        base_url += "/"
-    stylesheets = _stylesheets(o)
-    o.finish()
+    site = _parse_site(root.sub("site"))
+    store = _parse_store(root.sub("store"), base_dir)
+    output_table = root.sub("output")
+    stylesheets = _stylesheets(output_table)
+    output_dir, base_url = _parse_output(output_table, base_dir, site.url)
     websub_hubs = _websub_hubs(root.sub("websub"))
-
-    sc = root.sub("schedule")
-    schedule = ScheduleConfig(
-        feeds=parse_schedule(sc.data.get("feeds", "2m"), sc, "feeds"),
-        news_sitemap=parse_schedule(sc.data.get("news_sitemap", "2m"), sc, "news_sitemap"),
-        sitemaps=parse_schedule(sc.data.get("sitemaps", "1h"), sc, "sitemaps"),
-        jitter=_seconds(sc, "jitter", "0s"),
-        misfire_grace=_positive_seconds(sc, "misfire_grace", "5m"),
-    )
-    sc.used.update({"feeds", "news_sitemap", "sitemaps"})
-    sc.finish()
-    ttl = max(1, (schedule.feeds.approx_seconds + 59) // 60)
-
-    raw_feeds = root.get("feeds", list, [{"name": "all"}], "a list of [[feeds]] tables")
-    if not raw_feeds:
-        raise root.fail("feeds", "must list at least one feed")
-    feeds: list[FeedConfig] = []
-    names: set[str] = set()
-    for i, rf in enumerate(raw_feeds):
-        f = Table(source, f"feeds[{i}]", rf)
-        name = f.text("name")
-        if not _NAME_RE.match(name):
-            raise f.fail("name", f"must be letters, digits, '-' or '_' (it names a folder), got {show(name)}")
-        if name in names:
-            raise f.fail("name", f"duplicate feed name {show(name)}")
-        names.add(name)
-        flt = FeedFilter(section=f.text("section", None), tag=f.text("tag", None), language=_language(f, "language", None))
-        rss_path = _rel_path(f, "rss_path", f"{name}/rss.xml")
-        atom_path = _rel_path(f, "atom_path", f"{name}/atom.xml")
-        if rss_path == atom_path:
-            raise f.fail("atom_path", "must differ from rss_path")
-        default_title = site.title if flt == FeedFilter() else f"{site.title}: {name}"
-        feeds.append(
-            FeedConfig(
-                name=name,
-                title=f.text("title", default_title),
-                description=f.text("description", site.description),
-                link=site.url + "/",
-                language=flt.language or site.language,
-                author=site.author,
-                filter=flt,
-                limit=f.positive_int("limit", 50, maximum=10_000),
-                rss_path=rss_path,
-                atom_path=atom_path,
-                rss_url=base_url + rss_path,
-                atom_url=base_url + atom_path,
-                ttl=ttl,
-                hubs=websub_hubs,
-                stylesheet=stylesheets,
-            )
-        )
-        f.finish()
-
-    n = root.sub("news_sitemap")
-    news = NewsSitemapConfig(
-        publication_name=n.text("publication_name", site.title),
-        window_hours=_window(n),
-        max_urls=n.positive_int("max_urls", NEWS_MAX_URLS, maximum=NEWS_MAX_URLS),
-        path=_rel_path(n, "path", "news-sitemap.xml"),
-        image_captions=n.get("image_captions", bool, False),
-        enabled=n.get("enabled", bool, True),
-        stylesheet=stylesheets,
-    )
-    n.finish()
-
-    a = root.sub("sitemap")
-    sitemap = SitemapConfig(
-        max_urls=a.positive_int("max_urls", MAX_URLS, maximum=MAX_URLS),
-        max_bytes=a.positive_int("max_bytes", MAX_BYTES, maximum=MAX_BYTES),
-        gzip=a.get("gzip", bool, True),
-        path=_rel_path(a, "path", "sitemap.xml"),
-        enabled=a.get("enabled", bool, True),
-    )
-    a.finish()
+    schedule = _parse_schedule_table(root.sub("schedule"))
+    # Hubs and stylesheet links are written by the renderers, which see only a feed's own config.
+    feeds = tuple(replace(f, hubs=websub_hubs, stylesheet=stylesheets) for f in _parse_feeds(root, site, base_url, schedule))
+    news = replace(_parse_news_sitemap(root.sub("news_sitemap"), site), stylesheet=stylesheets)
+    sitemap = _parse_sitemap(root.sub("sitemap"))
     root.finish()
-
-    paths = [p for fc in feeds for p in (fc.rss_path, fc.atom_path)] + [news.path, sitemap.path]
-    seen: set[str] = set()
-    for p in paths:
-        if p in seen:
-            raise ConfigError(source, "", f"two outputs share the path {show(p)}")
-        seen.add(p)
-
+    _check_distinct_paths(source, feeds, news, sitemap)
     return Config(
         source=source,
         base_dir=base_dir,
@@ -357,7 +245,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         store=store,
         output_dir=output_dir,
         base_url=base_url,
-        feeds=tuple(feeds),
+        feeds=feeds,
         news_sitemap=news,
         sitemap=sitemap,
         schedule=schedule,
@@ -380,6 +268,137 @@ def _websub_hubs(t: Table) -> tuple[str, ...]:
             raise t.fail(f"hubs[{i}]", f"must be an absolute http(s) URL, got {show(hub)}")
     t.finish()
     return tuple(hubs)
+
+
+def _parse_site(site_table: Table) -> SiteConfig:
+    site_url = _http_url(site_table, "url").rstrip("/")
+    tzname = site_table.text("timezone", "UTC")
+    try:
+        ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise site_table.fail("timezone", f"unknown time zone {show(tzname)} (use an IANA name such as \"Asia/Jakarta\")") from None
+    site_title = site_table.text("title")
+    site = SiteConfig(
+        title=site_title,
+        url=site_url,
+        description=site_table.text("description", site_title),
+        language=_language(site_table, "language", "en"),
+        timezone=tzname,
+        author=site_table.text("author", site_title),
+    )
+    site_table.finish()
+    return site
+
+
+def _parse_store(store_table: Table, base_dir: Path) -> StoreConfig:
+    store_url = store_table.text("url", "feedhub.sqlite3")
+    store_table.finish()
+    return StoreConfig(url=_resolve_store_url(store_url, base_dir))
+
+
+def _parse_output(output_table: Table, base_dir: Path, site_url: str) -> tuple[Path, str]:
+    output_dir = (base_dir / output_table.text("dir", "feeds")).resolve()
+    base_url = _http_url(output_table, "base_url", site_url + "/")
+    if not base_url.endswith("/"):
+        base_url += "/"
+    output_table.finish()
+    return output_dir, base_url
+
+
+def _parse_schedule_table(schedule_table: Table) -> ScheduleConfig:
+    schedule = ScheduleConfig(
+        feeds=_schedule(schedule_table, "feeds", "2m"),
+        news_sitemap=_schedule(schedule_table, "news_sitemap", "2m"),
+        sitemaps=_schedule(schedule_table, "sitemaps", "1h"),
+        jitter=_seconds(schedule_table, "jitter", "0s"),
+        misfire_grace=_positive_seconds(schedule_table, "misfire_grace", "5m"),
+    )
+    schedule_table.finish()
+    return schedule
+
+
+def _parse_feeds(root: Table, site: SiteConfig, base_url: str, schedule: ScheduleConfig) -> tuple[FeedConfig, ...]:
+    feed_tables = root.get("feeds", list, [{"name": "all"}], "a list of [[feeds]] tables")
+    if not feed_tables:
+        raise root.fail("feeds", "must list at least one feed")
+    ttl = max(1, (schedule.feeds.approx_seconds + 59) // 60)
+    feeds: list[FeedConfig] = []
+    for i, raw_feed in enumerate(feed_tables):
+        feed = _parse_feed(Table(root.source, f"feeds[{i}]", raw_feed), site, base_url, ttl)
+        if any(f.name == feed.name for f in feeds):
+            raise ConfigError(root.source, f"feeds[{i}].name", f"duplicate feed name {show(feed.name)}")
+        feeds.append(feed)
+    return tuple(feeds)
+
+
+def _parse_feed(feed_table: Table, site: SiteConfig, base_url: str, ttl: int) -> FeedConfig:
+    name = feed_table.text("name")
+    if not _NAME_RE.match(name):
+        raise feed_table.fail("name", f"must be letters, digits, '-' or '_' (it names a folder), got {show(name)}")
+    flt = FeedFilter(section=feed_table.text("section", None), tag=feed_table.text("tag", None), language=_language(feed_table, "language", None))
+    rss_path = _rel_path(feed_table, "rss_path", f"{name}/rss.xml")
+    atom_path = _rel_path(feed_table, "atom_path", f"{name}/atom.xml")
+    if rss_path == atom_path:
+        raise feed_table.fail("atom_path", "must differ from rss_path")
+    default_title = site.title if flt == FeedFilter() else f"{site.title}: {name}"
+    feed = FeedConfig(
+        name=name,
+        title=feed_table.text("title", default_title),
+        description=feed_table.text("description", site.description),
+        link=site.url + "/",
+        language=flt.language or site.language,
+        author=site.author,
+        filter=flt,
+        limit=feed_table.positive_int("limit", 50, maximum=10_000),
+        rss_path=rss_path,
+        atom_path=atom_path,
+        rss_url=base_url + rss_path,
+        atom_url=base_url + atom_path,
+        ttl=ttl,
+    )
+    feed_table.finish()
+    return feed
+
+
+def _parse_news_sitemap(news_table: Table, site: SiteConfig) -> NewsSitemapConfig:
+    news = NewsSitemapConfig(
+        publication_name=news_table.text("publication_name", site.title),
+        window_hours=_window(news_table),
+        max_urls=news_table.positive_int("max_urls", NEWS_MAX_URLS, maximum=NEWS_MAX_URLS),
+        path=_rel_path(news_table, "path", "news-sitemap.xml"),
+        image_captions=news_table.get("image_captions", bool, False),
+        enabled=news_table.get("enabled", bool, True),
+    )
+    news_table.finish()
+    return news
+
+
+def _parse_sitemap(sitemap_table: Table) -> SitemapConfig:
+    sitemap = SitemapConfig(
+        max_urls=sitemap_table.positive_int("max_urls", MAX_URLS, maximum=MAX_URLS),
+        max_bytes=sitemap_table.positive_int("max_bytes", MAX_BYTES, maximum=MAX_BYTES),
+        gzip=sitemap_table.get("gzip", bool, True),
+        path=_rel_path(sitemap_table, "path", "sitemap.xml"),
+        enabled=sitemap_table.get("enabled", bool, True),
+    )
+    sitemap_table.finish()
+    return sitemap
+
+
+def _check_distinct_paths(source: str, feeds: tuple[FeedConfig, ...], news: NewsSitemapConfig, sitemap: SitemapConfig) -> None:
+    """No two outputs at one path, and no feed at a name a sitemap set numbers its parts with."""
+    feed_paths = [p for fc in feeds for p in (fc.rss_path, fc.atom_path)]
+    seen: set[str] = set()
+    for p in [*feed_paths, news.path, sitemap.path]:
+        if p in seen:
+            raise ConfigError(source, "", f"two outputs share the path {show(p)}")
+        seen.add(p)
+    for index in (news.path, sitemap.path):
+        stem = PurePosixPath(index).name.removesuffix(".gz").removesuffix(".xml")
+        part = re.compile(rf"^{re.escape(stem)}-\d+\.xml(\.gz)?$")
+        for p in feed_paths:
+            if PurePosixPath(p).parent == PurePosixPath(index).parent and part.match(PurePosixPath(p).name):
+                raise ConfigError(source, "", f"the feed path {show(p)} collides with the numbered parts of {show(index)}")
 
 
 def _window(t: Table) -> float:

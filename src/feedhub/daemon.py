@@ -1,17 +1,26 @@
 """``feedhub run``: build everything at start-up, then keep each output group fresh on its timer.
 
-Wiring only: the work is :func:`feedhub.build.run_once`.  Jobs run one at a
-time (a one-thread executor) because they share the status record and the
-store connection; a build is short, so nothing waits long.  Each tick first
-asks the store for its change token and skips the build when nothing changed
-— except the news sitemap, which is also rebuilt exactly when its oldest
-story turns ``window_hours`` old.
+Wiring only: the work is :func:`feedhub.build.run_once`, and every decision
+(is a retry due, did anything change, how long to back off, what comes due
+next, is the clock behind the last build) is a plain function below, tested
+in-process with an injected clock.
+
+Each output group runs on its own one-thread executor, so a slow archive
+sitemap never delays the feeds or the news sitemap; a group never runs twice at
+once, and groups write disjoint files (the shared status record merges each
+build's changes under a lock).  Each tick first asks the store for its change
+token and skips the build when nothing changed — except the news sitemap,
+which is also rebuilt exactly when its oldest story turns ``window_hours`` old.
+
+Store trouble and write trouble (disk full, a refused path) are one error line
+per outage, retried with backoff; the last good files stay and ``feedhub
+status`` shows the failure until the group builds again.
 
 Signal handlers only hand the signal over to a thread: they run between two
 bytecodes of the main thread, which may hold the scheduler's locks.  A stop
-shuts the scheduler down without waiting for its executor (a build that ends
+shuts the scheduler down without waiting for its executors (a build that ends
 by scheduling its follow-up would otherwise wait for the scheduler's lock
-forever), then waits for the build in progress itself.
+forever), then waits for the builds in progress itself.
 """
 
 from __future__ import annotations
@@ -21,87 +30,210 @@ import os
 import queue
 import signal
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from types import FrameType
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from . import status
 from .build import GROUPS, BuildReport, run_once
+from .clock import behind, wall_clock
 from .config import Config, load_config
 from .errors import FeedhubError, StoreError
 from .lock import OutputLock
+from .publish import WriteError
 from .schedule import make_trigger
 from .store import Store, open_store
 
 log = logging.getLogger("feedhub.daemon")
 
-#: Store trouble: first retry after this many seconds, doubling up to the cap.
+#: Store or write trouble: first retry after this many seconds, doubling up to the cap.
 BACKOFF_START, BACKOFF_MAX = 2.0, 300.0
 
 
-def _clock() -> datetime:
-    return datetime.now(timezone.utc)
+@dataclass
+class GroupState:
+    #: Store change token the last successful build of this group saw.
+    token: int | None = None
+    #: Delay before the next retry while in trouble; 0 while all is well.
+    backoff: float = 0.0
+    #: While in trouble, regular ticks leave the group alone until this retry.
+    retry_at: datetime | None = None
+    #: The error of the outage in progress (``store`` or ``write`` kind), None while all is well.
+    trouble: str | None = None
+    trouble_kind: str = ""
+
+
+# -- decisions: plain functions of a group's state and the clock ----------------------------------
+
+
+def waiting_for_retry(state: GroupState, now: datetime, force: bool) -> bool:
+    """A regular tick during an outage waits for the scheduled retry."""
+    return not force and state.retry_at is not None and now < state.retry_at
+
+
+def nothing_changed(state: GroupState, token: int, force: bool) -> bool:
+    return not force and token == state.token
+
+
+def next_backoff(backoff: float) -> float:
+    return min(BACKOFF_MAX, backoff * 2 or BACKOFF_START)
+
+
+def note_failure(state: GroupState, kind: str, message: str, now: datetime) -> bool:
+    """Back off after a failed tick; True when it is news (a new outage or another error) worth an error line."""
+    news = state.trouble != message
+    state.backoff = next_backoff(state.backoff)
+    state.retry_at = now + timedelta(seconds=state.backoff)
+    state.token = None  # rebuild once it works again
+    state.trouble, state.trouble_kind = message, kind
+    return news
+
+
+def note_success(state: GroupState, token: int) -> str | None:
+    """Reset after a good build; the kind of the outage that just ended, if any."""
+    ended = state.trouble_kind if state.trouble is not None else None
+    state.token, state.backoff, state.retry_at, state.trouble, state.trouble_kind = token, 0.0, None, None, ""
+    return ended
+
+
+def next_due(report: BuildReport, group: str) -> datetime | None:
+    """When *group* changes with no store edit: a scheduled story comes due, or (news) the oldest story ages out."""
+    due = [t for t in (report.next_release, report.news_expiry if group == "news_sitemap" else None) if t]
+    return min(due) if due else None
+
+
+def triggers(config: Config) -> dict[str, BaseTrigger]:
+    """One timer per enabled group."""
+    s = config.schedule
+    per_group = {"feeds": s.feeds, "news_sitemap": s.news_sitemap, "sitemaps": s.sitemaps}
+    return {g: make_trigger(per_group[g], config.site.tz, s.jitter) for g in config.enabled_groups(GROUPS)}
+
+
+def log_report(report: BuildReport) -> None:
+    """One summary line per build (its counts as JSON fields), then each rejection and warning."""
+    level = logging.INFO if report.ok else logging.ERROR
+    extra = {"fields": {
+        "groups": list(report.groups),
+        "written": report.count("written"), "unchanged": report.count("unchanged"),
+        "rejected": report.count("rejected"), "seconds": round(report.seconds, 4),
+    }}
+    log.log(level, report.summary(), extra=extra)
+    for r in report.results:
+        if r.outcome == "rejected":
+            for p in r.problems:
+                log.error("rejected %s: %s (the last good file stays)", r.path, p)
+        elif r.outcome in ("written", "removed"):
+            log.debug("%s %s (%d items, %d bytes)", r.outcome, r.path, r.items, r.bytes)
+        for w in r.warnings:
+            log.warning("%s: %s", r.path, w)
 
 
 @dataclass
-class _GroupState:
-    #: Store change token the last successful build of this group saw.
-    token: int | None = None
-    #: Delay before the next retry while the store is in trouble; 0 while it answers.
-    backoff: float = 0.0
-    #: While the store is in trouble, regular ticks leave it alone until this retry.
-    retry_at: datetime | None = None
+class ClockGuard:
+    """Holds publishing while the clock lies behind the newest recorded build; says so once."""
+
+    #: The ``now`` of the newest build recorded in the output dir.
+    last_build: datetime | None = None
+    _held: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def holds(self, now: datetime) -> bool:
+        held = behind(now, self.last_build)
+        with self._lock:
+            was_held, self._held = self._held, held
+        if held and not was_held:
+            assert self.last_build is not None
+            log.error(
+                "the clock (%s) is behind the last build (%s): holding publishing until it catches up",
+                now.isoformat(timespec="seconds"), self.last_build.isoformat(timespec="seconds"),
+            )
+        elif was_held and not held:
+            log.info("the clock caught up with the last build: publishing again")
+        return held
+
+    def built(self, now: datetime) -> None:
+        with self._lock:
+            if self.last_build is None or now > self.last_build:
+                self.last_build = now
+
+
+# -- the daemon ------------------------------------------------------------------------------------
 
 
 @dataclass
 class Daemon:
     config_path: str
     config: Config
+    #: Read once per tick; tests pass their own.
+    clock: Callable[[], datetime] = wall_clock
     scheduler: BlockingScheduler = field(init=False)
-    states: dict[str, _GroupState] = field(default_factory=lambda: {g: _GroupState() for g in GROUPS})
+    states: dict[str, GroupState] = field(default_factory=lambda: {g: GroupState() for g in GROUPS})
+    clock_guard: ClockGuard = field(default_factory=ClockGuard)
     _lock: OutputLock | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
     _started: threading.Event = field(default_factory=threading.Event)
-    #: Held by whatever builds or reloads; a stop waits for it before the lock is released.
-    _busy: threading.Lock = field(default_factory=threading.Lock)
-    _signals: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+    #: Held while a group builds; a stop or reload takes them all.
+    _building: dict[str, threading.Lock] = field(default_factory=lambda: {g: threading.Lock() for g in GROUPS})
+    _signals: queue.SimpleQueue[int] = field(default_factory=queue.SimpleQueue)
 
     def __post_init__(self) -> None:
+        # One executor per group: a slow group never waits behind, or delays, another.
+        executors = {"default": ThreadPoolExecutor(max_workers=1)} | {g: ThreadPoolExecutor(max_workers=1) for g in GROUPS}
         self.scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            executors=executors,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.config.schedule.misfire_grace},
             timezone=self.config.site.tz,
         )
         self.scheduler.add_listener(lambda _event: self._started.set(), EVENT_SCHEDULER_STARTED)
+        self.clock_guard.last_build = status.last_build(self.config.output_dir)
+
+    @contextmanager
+    def _all_groups(self) -> Iterator[None]:
+        """Wait for every build in progress and keep new ones out (always taken in GROUPS order)."""
+        with ExitStack() as stack:
+            for group in GROUPS:
+                stack.enter_context(self._building[group])
+            yield
 
     # -- one tick -------------------------------------------------------------
 
     def tick(self, group: str, force: bool = False) -> BuildReport | None:
         """Build *group* if the store changed (or *force*); never raises."""
-        with self._busy:
+        with self._building[group]:
             if self._stopping.is_set():
                 return None
             return self._tick(group, force)
 
     def _tick(self, group: str, force: bool) -> BuildReport | None:
-        config, state = self.config, self.states[group]  # one config for the whole build, even across a reload
-        if not force and state.retry_at is not None and _clock() < state.retry_at:
-            log.debug("%s: store in trouble, next try at %s", group, state.retry_at.isoformat(timespec="seconds"))
+        config, state, now = self.config, self.states[group], self.clock()  # one config per build, even across a reload
+        if waiting_for_retry(state, now, force):
+            assert state.retry_at is not None
+            log.debug("%s: in trouble, next try at %s", group, state.retry_at.isoformat(timespec="seconds"))
+            return None
+        if self.clock_guard.holds(now):
+            state.token = None  # build as soon as the clock has caught up
             return None
         store: Store | None = None
         try:
             # Opened per tick: a replaced, restored or repaired store file is picked up by itself.
             store = open_store(config.store.url)
             token = store.change_token()
-            if not force and token == state.token:
+            if nothing_changed(state, token, force):
                 log.debug("%s: nothing changed (token %d), nothing built", group, token)
                 return None
-            report = run_once(config, store, _clock(), [group])
+            report = run_once(config, store, now, [group])
         except StoreError as e:
-            self._store_trouble(group, e)
+            self._trouble(group, "store", e, now)
+            return None
+        except WriteError as e:
+            self._trouble(group, "write", e, now)
             return None
         except FeedhubError as e:
             log.error("%s: %s", group, e)
@@ -112,100 +244,100 @@ class Daemon:
         finally:
             if store is not None:
                 store.close()
-        if state.backoff:
-            log.info("%s: store is back", group)
-        state.token, state.backoff, state.retry_at = token, 0.0, None
-        self._log_report(report)
-        due = [t for t in (report.next_release, report.news_expiry if group == "news_sitemap" else None) if t]
-        self._schedule_due(group, min(due) if due else None)
+        self._built(group, token, report)
         return report
 
-    def _store_trouble(self, group: str, e: StoreError) -> None:
+    def _built(self, group: str, token: int, report: BuildReport) -> None:
+        ended = note_success(self.states[group], token)
+        if ended:
+            log.info("%s: %s", group, "store is back" if ended == "store" else "outputs can be written again")
+            self._note_status(status.clear_trouble, group)
+        self.clock_guard.built(report.now)
+        log_report(report)
+        self._schedule_due(group, next_due(report, group))
+
+    def _trouble(self, group: str, kind: str, e: FeedhubError, now: datetime) -> None:
         state = self.states[group]
-        state.backoff = min(BACKOFF_MAX, state.backoff * 2 or BACKOFF_START)
-        state.retry_at = _clock() + timedelta(seconds=state.backoff)
-        state.token = None  # rebuild once the store answers again
-        log.error("%s: %s; keeping the last good files, retrying in %.0f s", group, e, state.backoff)
+        if note_failure(state, kind, str(e), now):
+            log.error("%s: %s; keeping the last good files, retrying in %.0f s", group, e, state.backoff)
+        else:
+            log.debug("%s: still failing, retrying in %.0f s", group, state.backoff)
+        self._note_status(status.record_trouble, group, str(e), now.isoformat(timespec="seconds"))
+        assert state.retry_at is not None
         self.scheduler.add_job(
-            self.tick, "date", run_date=state.retry_at, args=[group, True],
+            self.tick, "date", run_date=state.retry_at, args=[group, True], executor=group,
             id=f"retry-{group}", replace_existing=True, misfire_grace_time=None,
         )
 
+    def _note_status(self, change: Callable[..., None], *args: str) -> None:
+        try:
+            change(self.config.output_dir, *args)
+        except OSError as e:  # the record is a courtesy; the log line above already said it
+            log.debug("status record not updated: %s", e)
+
     def _schedule_due(self, group: str, when: datetime | None) -> None:
-        """A forced build when *group* changes with no store edit: a scheduled story comes
-        due, or (news sitemap) the oldest story leaves the window."""
+        """A forced build of *group* at *when* (see :func:`next_due`)."""
         job_id = f"due-{group}"
         if when is None:
             if self.scheduler.get_job(job_id):
                 self.scheduler.remove_job(job_id)
             return
         self.scheduler.add_job(
-            self.tick, "date", run_date=when + timedelta(milliseconds=5), args=[group, True],
+            self.tick, "date", run_date=when + timedelta(milliseconds=5), args=[group, True], executor=group,
             id=job_id, replace_existing=True, misfire_grace_time=None,
         )
 
-    def _log_report(self, report: BuildReport) -> None:
-        level = logging.INFO if report.ok else logging.ERROR
-        extra = {"fields": {
-            "groups": list(report.groups),
-            "written": report.count("written"), "unchanged": report.count("unchanged"),
-            "rejected": report.count("rejected"), "seconds": round(report.seconds, 4),
-        }}
-        log.log(level, report.summary(), extra=extra)
-        for r in report.results:
-            if r.outcome == "rejected":
-                for p in r.problems:
-                    log.error("rejected %s: %s (the last good file stays)", r.path, p)
-            elif r.outcome in ("written", "removed"):
-                log.debug("%s %s (%d items, %d bytes)", r.outcome, r.path, r.items, r.bytes)
-            for w in r.warnings:
-                log.warning("%s: %s", r.path, w)
-
     # -- life cycle -----------------------------------------------------------
 
-    @staticmethod
-    def triggers(config: Config) -> dict[str, BaseTrigger]:
-        s = config.schedule
-        per_group = {"feeds": s.feeds, "news_sitemap": s.news_sitemap, "sitemaps": s.sitemaps}
-        return {g: make_trigger(per_group[g], config.site.tz, s.jitter) for g in GROUPS}
-
-    def schedule_jobs(self, triggers: dict[str, BaseTrigger]) -> None:
-        for group, trigger in triggers.items():
+    def schedule_jobs(self, group_triggers: dict[str, BaseTrigger]) -> None:
+        for group in GROUPS:
+            if group not in group_triggers:
+                if self.scheduler.get_job(group):
+                    self.scheduler.remove_job(group)
+                continue
             self.scheduler.add_job(
-                self.tick, trigger, args=[group], id=group, replace_existing=True, misfire_grace_time=self.config.schedule.misfire_grace
+                self.tick, group_triggers[group], args=[group], id=group, name=f"{group} build", executor=group,
+                replace_existing=True, misfire_grace_time=self.config.schedule.misfire_grace,
             )
 
     def reload(self) -> None:
-        with self._busy:
+        with self._all_groups():
             if not self._stopping.is_set():
                 self._reload()
 
     def _reload(self) -> None:
         try:
             new = load_config(self.config_path)
-            triggers = self.triggers(new)
+            new_triggers = triggers(new)
         except (FeedhubError, ValueError) as e:
             log.error("config reload failed, keeping the running config: %s", e)
             return
-        if new.output_dir != self.config.output_dir:
-            lock = OutputLock(new.output_dir, "feedhub run")
-            try:
-                lock.acquire()
-            except FeedhubError as e:
-                log.error("config reload failed, keeping the running config: %s", e)
-                return
-            if self._lock:
-                self._lock.release()
-            self._lock = lock
+        if new.output_dir != self.config.output_dir and not self._move_lock(new):
+            return
         self.config = new
         for state in self.states.values():
             state.token = None
-        self.schedule_jobs(triggers)
+        self.schedule_jobs(new_triggers)
         log.info("config reloaded from %s", self.config_path)
-        for group in GROUPS:
-            self.scheduler.add_job(self.tick, "date", run_date=_clock(), args=[group, True], id=f"reload-{group}", replace_existing=True)
+        for group in new_triggers:
+            self.scheduler.add_job(
+                self.tick, "date", run_date=self.clock(), args=[group, True], executor=group, id=f"reload-{group}", replace_existing=True
+            )
 
-    def _on_signal(self, signum: int, _frame: object) -> None:
+    def _move_lock(self, new: Config) -> bool:
+        lock = OutputLock(new.output_dir, "feedhub run")
+        try:
+            lock.acquire()
+        except FeedhubError as e:
+            log.error("config reload failed, keeping the running config: %s", e)
+            return False
+        if self._lock:
+            self._lock.release()
+        self._lock = lock
+        self.clock_guard.last_build = status.last_build(new.output_dir)
+        return True
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         # Only hand over (SimpleQueue.put is safe in a signal handler); _stopping stops the next build at once.
         if signum != signal.SIGHUP:
             self._stopping.set()
@@ -224,7 +356,7 @@ class Daemon:
             return
 
     def run(self) -> int:
-        triggers = self.triggers(self.config)
+        group_triggers = triggers(self.config)
         self._lock = OutputLock(self.config.output_dir, "feedhub run")
         self._lock.acquire()
         try:
@@ -232,13 +364,13 @@ class Daemon:
                 signal.signal(signum, self._on_signal)
             threading.Thread(target=self._handle_signals, name="feedhub-signals", daemon=True).start()
             log.info("feedhub daemon started (pid %d) on %s, publishing to %s", os.getpid(), self.config_path, self.config.output_dir)
-            for group in GROUPS:
+            for group in group_triggers:
                 self.tick(group, force=True)
             if not self._stopping.is_set():
-                self.schedule_jobs(triggers)
+                self.schedule_jobs(group_triggers)
                 self.scheduler.start()  # returns once the signal thread shut it down
-            with self._busy:
-                pass  # the build in progress has written its files; later ones see _stopping
+            with self._all_groups():
+                pass  # the builds in progress have written their files; later ones see _stopping
             log.info("feedhub daemon stopped")
             return 0
         finally:
@@ -249,12 +381,15 @@ class Daemon:
 def run_daemon(config_path: str, *, once: bool = False) -> int:
     config = load_config(config_path)
     if once:
-        with OutputLock(config.output_dir, "feedhub run --once"):
-            store = open_store(config.store.url)
-            try:
-                report = run_once(config, store, _clock())
-            finally:
-                store.close()
+        store = open_store(config.store.url)  # before the lock: no store makes no output dir
+        try:
+            with OutputLock(config.output_dir, "feedhub run --once"):
+                now, last = wall_clock(), status.last_build(config.output_dir)
+                if behind(now, last):
+                    raise FeedhubError(f"the clock ({now.isoformat(timespec='seconds')}) is behind the last build ({last}): not publishing")
+                report = run_once(config, store, now, config.enabled_groups(GROUPS))
+        finally:
+            store.close()
         print("\n".join(report.lines()))
         return 0 if report.ok else 1
     return Daemon(config_path, config).run()

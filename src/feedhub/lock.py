@@ -7,6 +7,7 @@ keeps the holder's pid and role only so the refusal can name it.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -29,17 +30,22 @@ class OutputLock:
     def acquire(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            # O_NOFOLLOW: a link planted at the lock's name would have its target truncated.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as e:
-            raise FeedhubError(f"{self.path}: cannot open the lock file: {e.strerror}") from e
+            reason = "it is a symlink (remove it; feedhub never follows one there)" if e.errno == errno.ELOOP else e.strerror
+            raise FeedhubError(f"{self.path}: cannot open the lock file: {reason}") from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
             raise LockedError(f"{self.path.parent} is already being published by {holder}; stop it first") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{self.role} (pid {os.getpid()})\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{self.role} (pid {os.getpid()})\n".encode(), 0)
+        except OSError:
+            pass  # a full disk: the holder's name only serves the refusal message; the flock is what counts
         self._fd = fd
 
     def release(self) -> None:

@@ -6,78 +6,142 @@ not written at all, so mtime, inode, ETag and Last-Modified stay put and feed
 readers get their 304s.  Temporary names start with a dot and end in
 ``.feedhub-tmp.<pid>`` so they are never served under an output name, and a
 build cleans up what a killed build left behind.
+
+Symlinks: the output dir itself may be one (``feeds -> /srv/feeds``), but
+nothing below it is followed to a place outside it.  A target whose resolved
+location leaves the output dir is refused; temporary files are created with
+``O_EXCL | O_NOFOLLOW`` after removing whatever sits at their name, and
+``os.replace`` swaps a link planted at the target for the file instead of
+writing through it.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import threading
 from pathlib import Path
+
+from .errors import FeedhubError
 
 TMP_MARK = ".feedhub-tmp."
 
+#: Temporary files this process is writing right now (groups build in parallel threads).
+_in_flight: set[Path] = set()
+_in_flight_lock = threading.Lock()
+_counter = iter(range(1, 1 << 62))
+
+
+class WriteError(FeedhubError, OSError):
+    """An output could not be written (disk full, permissions, a path leaving the output dir)."""
+
+    def __init__(self, path: Path, reason: str, code: int | None = None) -> None:
+        #: The file that was being written.
+        self.path = path
+        #: ``errno`` of the underlying failure, when there was one.
+        self.code = code
+        super().__init__(f"{path}: cannot write: {reason}")
+
 
 def same_bytes(path: Path, data: bytes) -> bool:
-    """True when *path* holds exactly *data* (size checked first: usually no read needed)."""
+    """True when *path* is a regular file holding exactly *data* (a symlink never is)."""
     try:
-        if path.stat().st_size != len(data):
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False  # missing, or a link planted at the name: rewrite it
+    with os.fdopen(fd, "rb") as f:
+        if os.fstat(f.fileno()).st_size != len(data):
             return False
-        with open(path, "rb") as f:
-            return f.read() == data
-    except FileNotFoundError:
-        return False
+        return f.read() == data
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace *path* with *data* in one step, durable once this returns."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+def check_inside(root: Path, path: Path) -> None:
+    """Refuse *path* when its resolved location (links followed) leaves *root*."""
+    real_root = root.resolve()
+    real = path.resolve()
+    if real != real_root and not real.is_relative_to(real_root):
+        raise WriteError(path, f"it resolves to {real}, outside the output dir {real_root} (a symlink?)")
+
+
+def atomic_write(path: Path, data: bytes, root: Path | None = None) -> None:
+    """Replace *path* with *data* in one step, durable once this returns.
+
+    With *root* (the output dir), a *path* that resolves outside it is refused
+    before anything is created.  Every failure is a :class:`WriteError`.
+    """
+    if root is not None:
+        check_inside(root, path)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        _unlink(tmp)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if root is not None:
+            check_inside(root, path)  # mkdir may have followed a link planted meanwhile
+        _write_and_replace(path, data)
+        _fsync_dir(path.parent)
+    except WriteError:
         raise
-    os.close(fd)
+    except OSError as e:
+        raise WriteError(path, e.strerror or str(e), e.errno) from e
+
+
+def _write_and_replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}{TMP_MARK}{next(_counter)}.{os.getpid()}")
+    with _in_flight_lock:
+        _in_flight.add(tmp)
     try:
+        _unlink(tmp)  # whatever sits at the name (a planted link) goes; O_EXCL then creates ours
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         _unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(tmp)
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, root: Path | None = None) -> bool:
     """Atomically write *data* unless *path* already holds it; True when written."""
+    if root is not None:
+        check_inside(root, path)
     if same_bytes(path, data):
         return False
-    atomic_write(path, data)
+    atomic_write(path, data, root)
     return True
 
 
-def remove(path: Path) -> bool:
+def remove(path: Path, root: Path | None = None) -> bool:
     """Delete an output that is no longer produced (a shard beyond the new count)."""
+    if root is not None:
+        check_inside(root, path.parent)
     try:
         path.unlink()
     except FileNotFoundError:
         return False
+    except OSError as e:
+        raise WriteError(path, e.strerror or str(e), e.errno) from e
     _fsync_dir(path.parent)
     return True
 
 
 def clean_temp_files(root: Path) -> list[Path]:
-    """Remove temporary files left by builds whose process is gone."""
-    removed = []
+    """Remove temporary files left by builds whose process is gone (or by this one, failed)."""
+    removed: list[Path] = []
     if not root.is_dir():
         return removed
-    for p in root.rglob(f".*{TMP_MARK}*"):
+    for p in root.rglob(f".*{TMP_MARK}*"):  # rglob does not descend into linked folders
         pid = p.name.rsplit(".", 1)[-1]
-        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
             continue  # another live build is writing it right now
+        with _in_flight_lock:
+            if p in _in_flight:
+                continue  # another group of this process is writing it right now
         if _unlink(p):
             removed.append(p)
     return removed

@@ -1,19 +1,33 @@
 """The state record next to the outputs: what each output holds and how its last build went.
 
 ``<output dir>/.feedhub-status.json``, replaced atomically after each build;
-``feedhub status`` prints it, monitoring reads ``--json``.
+``feedhub status`` prints it, monitoring reads ``--json``.  Besides one entry
+per output it holds the *trouble* of each output group: a write or store
+failure the daemon is backing off from, cleared by the group's next good build.
+
+Groups build in parallel threads, each from the record it loaded: a save
+applies only what that build changed to the record on disk, under a lock, so
+one group never undoes another's entries.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import threading
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .publish import atomic_write
+from .clock import newest
+from .publish import WriteError, atomic_write
 
 STATUS_NAME = ".feedhub-status.json"
+
+#: One writer process per output dir (the lock); this orders its threads.
+_save_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +48,40 @@ class OutputStatus:
     problems: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Trouble:
+    """A failure an output group has not recovered from yet (disk full, store gone)."""
+
+    #: When the outage began (ISO 8601, UTC).
+    since: str
+    #: The error, one line.
+    message: str
+
+
+class StatusRecord(dict[str, OutputStatus]):
+    """The outputs as loaded, remembering that state so a save can apply only the changes."""
+
+    def __init__(self, entries: dict[str, OutputStatus]) -> None:
+        super().__init__(entries)
+        self.loaded = dict(entries)
+
+
 def status_path(output_dir: Path) -> Path:
     return output_dir / STATUS_NAME
 
 
-def load_status(output_dir: Path) -> dict[str, OutputStatus]:
+def _read(output_dir: Path) -> dict[str, Any]:
     try:
-        raw = json.loads(status_path(output_dir).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+        # O_NOFOLLOW: a link planted at the record's name is not ours to read.
+        fd = os.open(status_path(output_dir), os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            raw = json.loads(f.read().decode("utf-8"))
+    except (OSError, ValueError):
         return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _outputs(raw: dict[str, Any]) -> dict[str, OutputStatus]:
     out = {}
     for d in raw.get("outputs", []):
         try:
@@ -53,21 +92,110 @@ def load_status(output_dir: Path) -> dict[str, OutputStatus]:
     return out
 
 
+def _troubles(raw: dict[str, Any]) -> dict[str, Trouble]:
+    found = {}
+    for group, d in (raw.get("trouble") or {}).items():
+        try:
+            found[group] = Trouble(**d)
+        except TypeError:
+            continue
+    return found
+
+
+def load_status(output_dir: Path) -> StatusRecord:
+    return StatusRecord(_outputs(_read(output_dir)))
+
+
+def load_trouble(output_dir: Path) -> dict[str, Trouble]:
+    return _troubles(_read(output_dir))
+
+
 def save_status(output_dir: Path, outputs: dict[str, OutputStatus]) -> None:
+    """Record *outputs*: for a :class:`StatusRecord`, only what changed since it was loaded."""
+    with _save_lock:
+        raw = _read(output_dir)
+        current = _outputs(raw)
+        loaded = getattr(outputs, "loaded", None)
+        if loaded is None:
+            current = dict(outputs)
+        else:
+            for gone in loaded.keys() - outputs.keys():
+                current.pop(gone, None)
+            current.update({k: v for k, v in outputs.items() if loaded.get(k) != v})
+        _write(output_dir, current, _troubles(raw))
+
+
+def record_trouble(output_dir: Path, group: str, message: str, since: str) -> None:
+    """Note that *group* is failing with *message* (kept with its first *since* while it lasts)."""
+    with _save_lock:
+        raw = _read(output_dir)
+        troubles = _troubles(raw)
+        first = troubles.get(group)
+        troubles[group] = Trouble(first.since if first else since, message)
+        _write(output_dir, _outputs(raw), troubles)
+
+
+def clear_trouble(output_dir: Path, group: str) -> None:
+    with _save_lock:
+        raw = _read(output_dir)
+        troubles = _troubles(raw)
+        if troubles.pop(group, None) is not None:
+            _write(output_dir, _outputs(raw), troubles)
+
+
+def _write(output_dir: Path, outputs: dict[str, OutputStatus], troubles: dict[str, Trouble]) -> None:
     doc: dict[str, Any] = {"version": 1, "outputs": [asdict(outputs[k]) | {"problems": list(outputs[k].problems)} for k in sorted(outputs)]}
-    atomic_write(status_path(output_dir), (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+    if troubles:
+        doc["trouble"] = {g: asdict(troubles[g]) for g in sorted(troubles)}
+    data = (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()
+    try:
+        # Our own name: a link planted there is replaced by the record, never written through.
+        atomic_write(status_path(output_dir), data)
+    except WriteError as e:
+        if e.code not in (errno.ENOSPC, errno.EDQUOT) or not _overwrite_in_place(status_path(output_dir), data):
+            raise
 
 
-def format_table(outputs: dict[str, OutputStatus]) -> str:
+def _overwrite_in_place(path: Path, data: bytes) -> bool:
+    """On a full disk, rewrite the record inside the blocks it already has, so the failure is seen.
+
+    Not atomic; a reader that catches it half-written sees no record (not a wrong
+    one), and the next good build replaces it atomically again.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_blocks * 512 < len(data):
+            return False
+        os.pwrite(fd, data, 0)
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def last_build(output_dir: Path) -> datetime | None:
+    """When the newest build recorded in *output_dir* ran (its ``now``), if any."""
+    return newest(s.built_at for s in load_status(output_dir).values())
+
+
+def format_table(outputs: dict[str, OutputStatus], troubles: dict[str, Trouble] | None = None) -> str:
     head = ("output", "kind", "items", "bytes", "written (UTC)", "built (UTC)", "validation")
     rows = [
         (s.path, s.kind, str(s.items), str(s.bytes), _short_time(s.written_at), _short_time(s.built_at), s.validation)
         for s in (outputs[k] for k in sorted(outputs))
     ]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [head, *rows]]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [head, *rows]]
     for s in outputs.values():
         lines.extend(f"{s.path}: {p}" for p in s.problems)
+    for group, t in sorted((troubles or {}).items()):
+        lines.append(f"{group}: failing since {_short_time(t.since)} UTC: {t.message}")
     return "\n".join(lines)
 
 
