@@ -42,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--now", metavar="ISO", help="build as of this moment (ISO 8601; default: the clock)")
     s.add_argument("--only", action="append", choices=["feeds", "news_sitemap", "sitemaps"], help="build only this group (repeatable)")
 
-    s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's, by the specs' rules. Without paths: every output of the config, with the same site and limit checks as the build.")
-    s.add_argument("paths", nargs="*", metavar="PATH")
+    s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's. With PATHs: the specs' rules only (profile spec: an error is a MUST of the spec, a SHOULD is a warning). Without paths: every output of the config, with the build gate's rules (profile publish: the specs plus feedhub's own policy, its site and limits).")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="a feed, sitemap or robots.txt file, plain or .gz (default: the config's own outputs)")
+    s.add_argument("--profile", choices=["spec", "publish"], help="spec: what the specs require; publish: plus feedhub's own policy (default: spec with PATHs, publish without)")
     s.add_argument("--now", metavar="ISO", help="judge the news window as of this moment (default: the clock; without an offset: the site time zone, or UTC when PATHs are given)")
 
     s = sub.add_parser("run", parents=[common], help="run the scheduler daemon in the foreground", description="Build every output at start-up, then keep them fresh on the [schedule] timers. SIGTERM/SIGINT stop it; SIGHUP reloads the config.")
@@ -118,6 +119,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .build import validation_options
+    from .rules.sitemaps import MAX_BYTES
     from .validate import detect_kind, validate
 
     paths = [Path(p) for p in args.paths]
@@ -127,30 +129,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
         paths = _config_outputs(config)
         if not paths:
             raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
+    for path in paths:
+        if not path.exists():
+            raise FeedhubError(f"{path}: no such file")
+    profile = args.profile or ("publish" if config else "spec")
     now = _parse_now(args.now, config.site.tz if config else timezone.utc)
     errors = 0
     for path in paths:
         try:
-            data = path.read_bytes()
+            # A plain file over the cap is refused before it is read (gzip input is capped as it inflates).
+            size = path.stat().st_size
+            data = path.read_bytes() if size <= MAX_BYTES else b""
         except OSError as e:
             print(f"{path}: cannot read: {e.strerror}")
             errors += 1
             continue
+        if size > MAX_BYTES:
+            print(f"{path}: error: sitemap.max-bytes: {size:,} bytes; the limit is {MAX_BYTES:,} (sitemaps.org: 50 MB); not read")
+            errors += 1
+            continue
         kind = "robots" if path.suffix == ".txt" else None
         if config is None:
-            # Anyone's file: the specs' rules only; our config (its host, its limits) is not read.
-            problems = validate(data, kind, now=now)
+            # Anyone's file: our config (its host, its limits) is not read.
+            problems = validate(data, kind, profile=profile, now=now)
         else:
             # Our outputs: exactly the options of the build gate.
             try:
                 kind = kind or detect_kind(data)
             except ValueError:
                 pass  # validate() below reports why
-            problems = validate(data, kind, **validation_options(config, kind, now))
+            problems = validate(data, kind, profile=profile, **validation_options(config, kind, now))
         for p in problems:
             print(f"{path}: {p.severity}: {p}")
-        n = sum(p.severity == "error" for p in problems)
-        errors += n
+        errors += sum(p.severity == "error" for p in problems)
         if not problems:
             print(f"{path}: ok")
     return EXIT_PARTIAL if errors else EXIT_OK
