@@ -69,7 +69,7 @@ _ANY = {
     "xml.utf8": _p(E, "the document is not UTF-8", "feedhub writes UTF-8 only."),
     "xml.doctype": _s(E, "a DOCTYPE is present: not parsed (entity expansion is an attack)", "It is a fatal error when an XML processor encounters an entity with an encoding that it is unable to process; feedhub refuses to process DTDs at all (see the doc's note).", f"XML 1.0 §2.8 {XML}#sec-prolog-dtd"),
     "xml.well-formed": _s(E, "not well-formed XML", "Violations of well-formedness constraints are fatal errors.", f"XML 1.0 §1.2 {XML}#dt-fatal"),
-    "xml.namespace": _s(E, "the root element has a known name in the wrong namespace", "The namespace name for the Atom format is: http://www.w3.org/2005/Atom (and the sitemap root's is the sitemaps.org one).", f"RFC 4287 §1.2 {ATOM}#section-1.2; {SM}#xmlTagDefinitions"),
+    "xml.namespace": _s(E, "the root element has a known name in the wrong namespace", "The namespace name for the Atom format is: [the Atom namespace] (and the sitemap root's is the sitemaps.org one).", f"RFC 4287 §1.2 {ATOM}#section-1.2; {SM}#xmlTagDefinitions"),
     "xml.namespace-root": _s(W, "a namespace declared below the root element", "Namespaces may be declared on any element; some feed readers look only at the root (known reader problem).", f"Namespaces in XML §6.1 {XMLNS}#scoping", "publish.namespace-root"),
     "publish.namespace-root": _p(E, "a namespace declared below the root element", "feedhub declares every namespace it uses on the root element."),
     "kind.unknown": _s(E, "not RSS 2.0, Atom 1.0, a sitemap, a sitemap index or robots.txt", "At the top level of a RSS document is a <rss> element (likewise <feed>, <urlset>, <sitemapindex>).", f"RSS 2.0 §Required channel elements {RSS}#requiredChannelElements"),
