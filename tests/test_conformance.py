@@ -17,7 +17,7 @@ The closing figures of issue 12 come from :func:`tally`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ def _text(raw: bytes) -> str:
 
 
 #: The news window is judged as of this moment (the cases' dates are fixed).
-NOW = datetime(2024, 6, 20, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 6, 20, 0, 0, tzinfo=UTC)
 
 
 def _spec(path: Path) -> list[Problem]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from lxml import etree
@@ -392,7 +392,7 @@ _SCHEMATRON_NS = {"s": "http://www.ascc.net/xml/schematron"}
 _ATOM_NS = {"atom": "http://www.w3.org/2005/Atom"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _atom_schematron() -> list[tuple[str, str]]:
     """The RFC's own Schematron asserts, read from atom.rng (RELAX NG skips them)."""
     rng = etree.parse(str(need_schemas() / "atom.rng"))

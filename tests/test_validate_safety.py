@@ -9,7 +9,7 @@ import tracemalloc
 import zlib
 
 from feedhub.validate import _xml, validate
-from test_validate import ATOM, RSS, SITEMAP, _BILLION_LAUGHS, check, edit
+from test_validate import _BILLION_LAUGHS, ATOM, RSS, SITEMAP, check, edit
 
 
 def _bomb(size: int) -> bytes:
@@ -122,7 +122,7 @@ def test_encodings():
 
 
 def test_bad_utf8_reports_its_line():
-    data = RSS.encode().replace("Ringkasan artikel 1".encode(), b"Ringkasan \xc3(")
+    data = RSS.encode().replace(b"Ringkasan artikel 1", b"Ringkasan \xc3(")
     [p] = check(data, "rss")
     assert (p.rule, p.line) == ("xml.encoding", 17)
 

@@ -13,12 +13,15 @@ import logging
 import sys
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from . import __version__
 from .config import Config, find_config_path, load_config
 from .errors import FeedhubError
 from .logs import setup_logging
+
+if TYPE_CHECKING:
+    from .validate import Profile
 
 log = logging.getLogger("feedhub")
 
@@ -118,53 +121,68 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import validation_options
+    paths, config = _validate_targets(args)
+    profile: Profile = args.profile or ("publish" if config else "spec")
+    now = _parse_now(args.now, config.site.tz if config else timezone.utc)
+    errors = [_validate_file(path, config, profile, now) for path in paths]
+    return EXIT_PARTIAL if any(errors) else EXIT_OK
+
+
+def _validate_targets(args: argparse.Namespace) -> tuple[list[Path], Config | None]:
+    """The PATHs given (each must exist), or else the config's own outputs and the config."""
+    paths = [Path(p) for p in args.paths]
+    if paths:
+        missing = next((p for p in paths if not p.exists()), None)
+        if missing is not None:
+            raise FeedhubError(f"{missing}: no such file")
+        return paths, None
+    config = _config(args)
+    paths = _config_outputs(config)
+    if not paths:
+        raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
+    return paths, config
+
+
+def _read_capped(path: Path) -> bytes | None:
+    """The file's bytes, or None (and the reason printed) when it cannot be read or is over the cap."""
     from .rules.sitemaps import MAX_BYTES
+
+    try:
+        # A plain file over the cap is refused before it is read (gzip input is capped as it inflates).
+        size = path.stat().st_size
+        if size <= MAX_BYTES:
+            return path.read_bytes()
+    except OSError as e:
+        print(f"{path}: cannot read: {e.strerror}")
+        return None
+    print(f"{path}: error: sitemap.max-bytes: {size:,} bytes; the limit is {MAX_BYTES:,} (sitemaps.org: 50 MB); not read")
+    return None
+
+
+def _validate_file(path: Path, config: Config | None, profile: Profile, now: datetime) -> int:
+    """Print what is wrong with one file; return its number of errors."""
+    from .build import validation_options
     from .validate import detect_kind, validate
 
-    paths = [Path(p) for p in args.paths]
-    config = None
-    if not paths:
-        config = _config(args)
-        paths = _config_outputs(config)
-        if not paths:
-            raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
-    for path in paths:
-        if not path.exists():
-            raise FeedhubError(f"{path}: no such file")
-    profile = args.profile or ("publish" if config else "spec")
-    now = _parse_now(args.now, config.site.tz if config else timezone.utc)
-    errors = 0
-    for path in paths:
+    data = _read_capped(path)
+    if data is None:
+        return 1
+    kind = "robots" if path.suffix == ".txt" else None
+    if config is None:
+        # Anyone's file: our config (its host, its limits) is not read.
+        problems = validate(data, kind, profile=profile, now=now)
+    else:
+        # Our outputs: exactly the options of the build gate.
         try:
-            # A plain file over the cap is refused before it is read (gzip input is capped as it inflates).
-            size = path.stat().st_size
-            data = path.read_bytes() if size <= MAX_BYTES else b""
-        except OSError as e:
-            print(f"{path}: cannot read: {e.strerror}")
-            errors += 1
-            continue
-        if size > MAX_BYTES:
-            print(f"{path}: error: sitemap.max-bytes: {size:,} bytes; the limit is {MAX_BYTES:,} (sitemaps.org: 50 MB); not read")
-            errors += 1
-            continue
-        kind = "robots" if path.suffix == ".txt" else None
-        if config is None:
-            # Anyone's file: our config (its host, its limits) is not read.
-            problems = validate(data, kind, profile=profile, now=now)
-        else:
-            # Our outputs: exactly the options of the build gate.
-            try:
-                kind = kind or detect_kind(data)
-            except ValueError:
-                pass  # validate() below reports why
-            problems = validate(data, kind, profile=profile, **validation_options(config, kind, now))
-        for p in problems:
-            print(f"{path}: {p.severity}: {p}")
-        errors += sum(p.severity == "error" for p in problems)
-        if not problems:
-            print(f"{path}: ok")
-    return EXIT_PARTIAL if errors else EXIT_OK
+            kind = kind or detect_kind(data)
+        except ValueError:
+            pass  # validate() below reports why
+        problems = validate(data, kind, profile=profile, **validation_options(config, kind, now))
+    for p in problems:
+        print(f"{path}: {p.severity}: {p}")
+    if not problems:
+        print(f"{path}: ok")
+    return sum(p.severity == "error" for p in problems)
 
 
 def _config_outputs(config: Config) -> list[Path]:

@@ -34,23 +34,25 @@ from datetime import datetime
 from lxml.etree import _Element
 
 from ..document import KINDS
+from ..rules.namespaces import ATOM_NS, NEWS_NS, SITEMAP_NS
 from ..rules.sitemaps import MAX_BYTES, MAX_URLS, NEWS_MAX_URLS, NEWS_WINDOW_HOURS
 from . import _xml
+from ._news import NEWS
 from ._report import Problem, Report
 from ._rules import PROFILES, Profile
 from .atom import check_atom
 from .robots import LOOKS_LIKE, check_robots
 from .rss import check_rss
-from .sitemaps import NEWS, UNTRIED, Limits, check_sitemap, sitemap_proven
+from .sitemaps import UNTRIED, Limits, check_sitemap, sitemap_proven
 
 __all__ = ["Problem", "Profile", "detect_kind", "validate"]
 
 # (namespace, kind) of each root element we know; a urlset is refined to news-sitemap below.
 _ROOTS = {
     "rss": ("", "rss"),
-    "feed": (_xml.ATOM_NS, "atom"),
-    "urlset": (_xml.SITEMAP_NS, "sitemap"),
-    "sitemapindex": (_xml.SITEMAP_NS, "sitemap-index"),
+    "feed": (ATOM_NS, "atom"),
+    "urlset": (SITEMAP_NS, "sitemap"),
+    "sitemapindex": (SITEMAP_NS, "sitemap-index"),
 }
 # Kinds that share a root element are validated alike; a mismatch is only across these.
 _FAMILY = {
@@ -110,10 +112,14 @@ def _root_kind(root: _Element, rep: Report, refine: bool = True) -> str | None:
     if ns != want:
         rep.add("xml.namespace", f"<{name}> must be in {want or 'no namespace'}, not in {ns or 'no namespace'}", root)
         return None
-    # A urlset is a news sitemap when it holds news:news; an empty one, when it declares the namespace.
-    if refine and kind == "sitemap" and (next(root.iter(NEWS), None) is not None or (len(root) == 0 and _xml.NEWS_NS in root.nsmap.values())):
-        kind = "news-sitemap"
-    return kind
+    return "news-sitemap" if refine and kind == "sitemap" and _is_news(root) else kind
+
+
+def _is_news(urlset: _Element) -> bool:
+    """A urlset is a news sitemap when it holds news:news; an empty one, when it declares the namespace."""
+    if len(urlset) == 0:
+        return NEWS_NS in urlset.nsmap.values()
+    return next(urlset.iter(NEWS), None) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +202,13 @@ def _check_xml(job: _Job, rep: Report) -> None:
         if proven:
             return
     root = _xml.parse(job.raw, rep, job.text)
-    kind = None if root is None else _kind_of(root, job.kind, rep)
-    if root is None or kind is None:
+    if root is not None:
+        _check_tree(root, job, fast, rep)
+
+
+def _check_tree(root: _Element, job: _Job, fast: object, rep: Report) -> None:
+    kind = _kind_of(root, job.kind, rep)
+    if kind is None:
         return
     if kind == "rss":
         check_rss(root, rep, job.text)

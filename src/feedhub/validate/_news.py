@@ -10,12 +10,11 @@ from lxml.etree import _Element
 
 from ..rules.languages import news_language_problem as language_problem
 from ..rules.namespaces import IMAGE_NS, NEWS_NS
-from ..rules.sitemaps import MAX_IMAGES
 from ._report import Report
-from ._xml import NEWS_DATE_RE, XWS, has_text, local, loc_problem, qn, short
+from ._xml import NEWS_DATE_RE, XWS, has_text, loc_problem, local, qn, short
 
-_N = "{%s}" % NEWS_NS
-_I = "{%s}" % IMAGE_NS
+_N = f"{{{NEWS_NS}}}"
+_I = f"{{{IMAGE_NS}}}"
 NEWS = _N + "news"
 IMAGE = _I + "image"
 PUBLICATION_DATE = _N + "publication_date"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from lxml.etree import _Element
 
@@ -38,19 +39,20 @@ def where(el: _Element, attr: str | None = None) -> str:
     """``/rss/channel/item[3]/guid``: prefixed names, a position only where siblings share the tag."""
     tail = "/@" + _attr_name(el, attr) if attr else ""
     parts = []
-    while el is not None:
-        tag = el.tag
+    node: _Element | None = el
+    while node is not None:
+        tag = node.tag
         name = tag.rpartition("}")[2]
-        if el.prefix:
-            name = f"{el.prefix}:{name}"
-        parent = el.getparent()
+        if node.prefix:
+            name = f"{node.prefix}:{name}"
+        parent = node.getparent()
         if parent is not None:
             # Counting siblings is linear in their number; it only runs for reported problems.
-            before = sum(1 for _ in el.itersiblings(tag, preceding=True))
-            if before or next(el.itersiblings(tag), None) is not None:
+            before = sum(1 for _ in node.itersiblings(tag, preceding=True))
+            if before or next(node.itersiblings(tag), None) is not None:
                 name = f"{name}[{before + 1}]"
         parts.append(name)
-        el = parent
+        node = parent
     return "/" + "/".join(reversed(parts)) + tail
 
 
@@ -93,7 +95,7 @@ class Report:
             return
         path = None
         if el is not None:
-            line = el.sourceline
+            line = cast(int | None, el.sourceline)
             path = where(el, attr)
         self._problems.append(Problem(rule, message, line, path, sev))
 

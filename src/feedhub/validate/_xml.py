@@ -9,30 +9,20 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.etree import _Element
 
-from ._report import Report
-
-from ..rules.languages import LANG_RE
 from ..rules.namespaces import (
-    ATOM_NS,
-    CONTENT_NS,
-    DC_NS,
-    IMAGE_NS,
-    MEDIA_NS,
-    NEWS_NS,
-    SITEMAP_NS,
-    XHTML_NS,
     XML_NS,
-    XSI_NS,
 )
 from ..rules.urls import HTTP_URL, MIN_LOC, URI, origin
 from ..rules.urls import MAX_URL as MAX_LOC
+from ._report import Report
 
 # ---------------------------------------------------------------------------- bytes → tree
 
@@ -101,16 +91,12 @@ def decode(data: bytes, rep: Report) -> tuple[str, str] | None:
         return None
 
 
-#: The parser settings that make parsing safe: no entity expansion, no DTD, no network, and
-#: libxml2's size limits (huge_tree=False).  parse() and scan() both use exactly these.
-def _safe_parser(**options: bool) -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, **options)
-
-
 def _tree_parser() -> etree.XMLParser:
+    """The parser settings that make parsing safe: no entity expansion, no DTD, no network,
+    and libxml2's size limits (huge_tree=False).  scan() uses exactly these too."""
     # Comments, PIs and whitespace-only text between elements mean nothing to any rule here;
     # dropping them keeps every walk simple (el.text is the whole text) and the tree small.
-    return _safe_parser(remove_comments=True, remove_pis=True, remove_blank_text=True)
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True, remove_blank_text=True)
 
 
 def parse(data: bytes, rep: Report, text: str | None = None) -> _Element | None:
@@ -147,7 +133,7 @@ class _NoTree:
     def __init__(self) -> None:
         self.seen_doctype = False
 
-    def doctype(self, name, pubid, system) -> None:
+    def doctype(self, name: str | None, pubid: str | None, system: str | None) -> None:
         self.seen_doctype = True
 
     def close(self) -> bool:
@@ -169,7 +155,7 @@ MAX_TEXT = 10_000_000
 _LONG_TEXT = re.compile(rb"<[^<]{%d}" % MAX_TEXT)
 
 
-def scan(data: bytes):
+def scan(data: bytes) -> _Element | None:
     """The root element on its own (no children), or None; checks *data* without building its tree.
 
     The root comes back only when parse() would accept *data* as well (else None, and parse()
@@ -182,7 +168,8 @@ def scan(data: bytes):
     if _PROLOG_DOCTYPE_BYTES.match(data):
         return None
     target = _NoTree()
-    parser = _safe_parser(target=target)
+    # The stubs' ParserTarget wants start/end/data: leaving them out is the point (see _NoTree).
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, target=cast(Any, target))
     try:
         etree.fromstring(data, parser)
     except etree.LxmlError:
@@ -331,8 +318,11 @@ _DT_PARTS = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(
 
 def parse_datetime(v: str) -> datetime:
     """A value that matched :data:`DATETIME` as an aware datetime."""
-    y, mo, d, h, mi, s, frac, sign, oh, om = _DT_PARTS.fullmatch(v).groups()
-    tz = timezone.utc
+    m = _DT_PARTS.fullmatch(v)
+    if m is None:
+        raise ValueError(f"not an RFC 3339 date-time: {v!r}")
+    y, mo, d, h, mi, s, frac, sign, oh, om = m.groups()
+    tz = UTC
     if sign:
         off = timedelta(hours=int(oh), minutes=int(om))
         tz = timezone(-off if sign == "-" else off)
@@ -347,8 +337,8 @@ _RFC822 = re.compile(
 )
 # RFC 822 §3.1.4: a comment in parentheses may stand between any two tokens (no nesting here).
 _COMMENT = re.compile(r"\([^()]*\)")
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_DAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
+_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 #: RFC 822 §5.1 zones: UT, GMT, the US zones and the military letters (all but J).
 _ZONES = {"GMT", "UT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"} | (set("ABCDEFGHIKLMNOPQRSTUVWXYZ"))
 
@@ -365,13 +355,17 @@ def rfc822_problem(v: str) -> str | None:
     dow, day, mon, year, hh, mm, ss, zone = m.groups()
     if zone not in _ZONES and zone[0] not in "+-":
         return f"{short(v)!r}: zone {zone!r} is not UT, GMT, a US zone, a military letter or a numeric offset (RFC 822 §5.1)"
-    # Every number here is ASCII digits of a fixed width, so comparing the strings compares the numbers.
     weekday = _weekday(_full_year(year), mon, day)
-    if weekday is None or hh > "23" or mm > "59" or (ss is not None and ss > "59"):
+    if weekday is None or not _real_time(hh, mm, ss):
         return f"{short(v)!r} is not a real date and time"
     if dow and _DAYS[weekday] != dow:
         return f"{short(v)!r}: {day} {mon} {year} is a {_DAYS[weekday]}, not a {dow}"
     return None
+
+
+def _real_time(hh: str, mm: str, ss: str | None) -> bool:
+    # Every number here is ASCII digits of a fixed width, so comparing the strings compares the numbers.
+    return hh <= "23" and mm <= "59" and (ss is None or ss <= "59")
 
 
 def rfc822_short_year(v: str) -> bool:
@@ -403,6 +397,6 @@ MIME_RE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;.*)?", 
 UINT_RE = re.compile(r"\d+", re.A)
 UDECIMAL_RE = re.compile(r"\d+(?:\.\d*)?|\.\d+", re.A)
 #: sitemaps.org changefreq values, exactly (the XSD enumerates them without whitespace folding).
-CHANGEFREQS = frozenset("always hourly daily weekly monthly yearly never".split())
+CHANGEFREQS = frozenset(["always", "hourly", "daily", "weekly", "monthly", "yearly", "never"])
 #: xsd:decimal's lexical space.
 DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.A)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import re
 from collections.abc import Callable
+from typing import cast
 
 from lxml import etree
 from lxml.etree import _Element
@@ -21,15 +22,15 @@ from ._report import Report
 from ._xml import DATETIME_RE, MIME_RE, XWS, check_root_namespaces, has_text, local, short, text
 
 KNOWN_NS = frozenset({ATOM_NS, MEDIA_NS, DC_NS})
-_A = "{%s}" % ATOM_NS
-_XHTML = "{%s}" % XHTML_NS
+_A = f"{{{ATOM_NS}}}"
+_XHTML = f"{{{XHTML_NS}}}"
 _XHTML_DIV = _XHTML + "div"
-_LANG = "{%s}lang" % XML_NS
+_LANG = f"{{{XML_NS}}}lang"
 _EXEMPT = frozenset({XHTML_NS})
 
-_FEED_ONCE = frozenset("generator icon id logo rights subtitle title updated".split())
-_MANY = frozenset("author category contributor link".split())
-_ENTRY_ONCE = frozenset("content id published rights source summary title updated".split())
+_FEED_ONCE = frozenset(["generator", "icon", "id", "logo", "rights", "subtitle", "title", "updated"])
+_MANY = frozenset(["author", "category", "contributor", "link"])
+_ENTRY_ONCE = frozenset(["content", "id", "published", "rights", "source", "summary", "title", "updated"])
 _ENTRY_ALLOWED = _ENTRY_ONCE | _MANY
 _REQUIRED = ("id", "title", "updated")
 _REQUIRED_SET = frozenset(_REQUIRED)
@@ -37,7 +38,7 @@ _TEXT_CONSTRUCTS = frozenset({"title", "subtitle", "rights", "summary"})
 _PLAIN = ("text", "html", "xhtml")
 _NO_ATTRS: frozenset[str] = frozenset()
 _ATTRS = {
-    "link": frozenset("href rel type hreflang title length".split()),
+    "link": frozenset(["href", "rel", "type", "hreflang", "title", "length"]),
     "category": frozenset({"term", "scheme", "label"}),
     "generator": frozenset({"uri", "version"}),
     "content": frozenset({"type", "src"}),
@@ -57,7 +58,7 @@ _NAMES = {_A + n: n for n in _FEED_ONCE | _MANY | _ENTRY_ONCE | {"entry", "feed"
 #: Every xml:lang and xml:base value in the document, in one pass in C.
 _XML_LANGS = etree.XPath("//@xml:lang", smart_strings=False)
 _XML_BASES = etree.XPath("//@xml:base/..")
-_BASE = "{%s}base" % XML_NS
+_BASE = f"{{{XML_NS}}}base"
 
 _Kids = dict[str, list[_Element]]
 _Ids = dict[str, tuple[int, str | None]]
@@ -201,7 +202,7 @@ def _source(el: _Element, name: str, rep: Report) -> None:
 
 def _attributes(el: _Element, name: str, rep: Report) -> None:
     """Attributes without a namespace that RFC 4287 does not define on atom:*name* (which *el* is)."""
-    keys = el.keys()
+    keys = cast(list[str], el.keys())
     if not keys or _ATTRS.get(name, _NO_ATTRS).issuperset(keys):
         return
     allowed = _ATTRS.get(name, _NO_ATTRS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 from lxml.etree import _Element
 
@@ -22,21 +23,20 @@ from ._report import Report
 from ._xml import MIME_RE, UDECIMAL_RE, UINT_RE, XWS, check_root_namespaces, local, rfc822_problem, rfc822_short_year, short, text
 
 KNOWN_NS = frozenset({CONTENT_NS, DC_NS, MEDIA_NS, ATOM_NS})
-_M = "{%s}" % MEDIA_NS
-ATOM_LINK = "{%s}link" % ATOM_NS
+_M = f"{{{MEDIA_NS}}}"
+ATOM_LINK = f"{{{ATOM_NS}}}link"
 
 _CHANNEL_ONCE = frozenset(
-    "title link description language copyright managingEditor webMaster pubDate lastBuildDate "
-    "generator docs cloud ttl image rating textInput skipHours skipDays".split()
+    ["title", "link", "description", "language", "copyright", "managingEditor", "webMaster", "pubDate", "lastBuildDate", "generator", "docs", "cloud", "ttl", "image", "rating", "textInput", "skipHours", "skipDays"]
 )
 _CHANNEL_MANY = frozenset({"category", "item"})
-_ITEM_ONCE = frozenset("title link description author comments guid pubDate source".split())
+_ITEM_ONCE = frozenset(["title", "link", "description", "author", "comments", "guid", "pubDate", "source"])
 _ITEM_MANY = frozenset({"category", "enclosure"})
 _EMAIL = re.compile(r"[^\s@()<>]+@[^\s@()<>]+\.[^\s@()<>]+")
 _CLOUD_ATTRS = ("domain", "port", "path", "registerProcedure", "protocol")
 _POSITIVE = re.compile(r"[1-9][0-9]*", re.A)
 _HOURS = frozenset(str(h) for h in range(24))
-_DAY_NAMES = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+_DAY_NAMES = frozenset(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
 _TEXT_INPUT = ("title", "description", "name", "link")
 
 _Kids = dict[str, _Element]
@@ -288,10 +288,7 @@ def _enclosures(enclosures: list[_Element], rep: Report) -> None:
 # ---------------------------------------------------------------------------- Media RSS
 
 _MEDIA_ELEMENTS = frozenset(
-    "group content rating title description keywords thumbnail category hash player credit copyright "
-    "text restriction community comments comment embed param responses response backLinks backLink "
-    "status price license subTitle peerLink location rights scenes scene sceneTitle sceneDescription "
-    "sceneStartTime sceneEndTime starRating statistics tags".split()
+    ["group", "content", "rating", "title", "description", "keywords", "thumbnail", "category", "hash", "player", "credit", "copyright", "text", "restriction", "community", "comments", "comment", "embed", "param", "responses", "response", "backLinks", "backLink", "status", "price", "license", "subTitle", "peerLink", "location", "rights", "scenes", "scene", "sceneTitle", "sceneDescription", "sceneStartTime", "sceneEndTime", "starRating", "statistics", "tags"]
 )
 _MEDIA_TAGS = frozenset(_M + name for name in _MEDIA_ELEMENTS)
 _MEDIUMS = frozenset({"image", "audio", "video", "document", "executable"})
@@ -328,11 +325,15 @@ def _media_content(m: _Element, rep: Report) -> None:
     parent = m.getparent()
     if parent is not None and parent.tag not in ("item", _M + "group"):
         rep.add("media.content.parent", f"media:content belongs in an <item> or <media:group>, not <{local(parent.tag)}>", m)
-    attrs = dict(m.items())
+    attrs = cast(dict[str, str], dict(m.items()))
     _media_url(m, attrs.get("url"), parent, rep)
     medium = attrs.get("medium")
     if medium is not None and medium not in _MEDIUMS:
         rep.add("media.content.medium", f"medium must be one of {', '.join(sorted(_MEDIUMS))}, not {medium!r}", m, attr="medium")
+    _media_values(m, attrs, rep)
+
+
+def _media_values(m: _Element, attrs: dict[str, str], rep: Report) -> None:
     for attr, rx, what in _MEDIA_NUMBERS:
         v = attrs.get(attr)
         if v is not None and not rx.fullmatch(v):

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from lxml import etree
 from lxml.etree import _Element
 
-from . import _fast
 from ..rules.namespaces import IMAGE_NS, NEWS_NS, SITEMAP_NS, XSI_NS
 from ..rules.sitemaps import MAX_IMAGES, MAX_INDEX_ENTRIES
+from . import _fast
 from ._news import IMAGE, NEWS, PUBLICATION_DATE, check_image, check_news
 from ._report import Report
 from ._xml import (
@@ -34,16 +34,18 @@ from ._xml import (
     DECIMAL_RE,
     W3C_RE,
     XWS,
-    local,
     loc_problem,
+    local,
     off_site,
     parse_datetime,
     qn,
-    scan as _xml_scan,
     short,
 )
+from ._xml import (
+    scan as _xml_scan,
+)
 
-_S = "{%s}" % SITEMAP_NS
+_S = f"{{{SITEMAP_NS}}}"
 URL, SITEMAP = _S + "url", _S + "sitemap"
 URLSET, SITEMAPINDEX = _S + "urlset", _S + "sitemapindex"
 LOC, LASTMOD, CHANGEFREQ, PRIORITY = _S + "loc", _S + "lastmod", _S + "changefreq", _S + "priority"
@@ -115,6 +117,8 @@ def check_sitemap(root: _Element, text: str, rep: Report, news: bool, family: st
 def _check_urlset(root: _Element, text: str, rep: Report, news: bool, limits: Limits, fast: tuple[list[str], list[str | None]] | None) -> None:
     _root_attributes(root, rep, "sitemap.structure")
     url_at: Callable[[int], _Element]
+    locs: Sequence[str | None]
+    pubs: list[str | None]
     if fast is not None:
         locs, pubs = fast
         url_at = root.__getitem__  # _fast proved every child of the root is a url, in order
@@ -166,7 +170,7 @@ def _check_index(root: _Element, rep: Report, site_url: str | None, fast: list[s
 
 
 def _foreign_root_attributes(root: _Element) -> list[str]:
-    return [name for name in root.attrib if not name.startswith("{" + XSI_NS)]
+    return [name for name in cast(list[str], root.keys()) if not name.startswith("{" + XSI_NS)]
 
 
 def _root_attributes(root: _Element, rep: Report, rule: str) -> None:
@@ -203,7 +207,7 @@ class _Walk:
             ns = _ns(el)
             if ns not in _KNOWN_NS:
                 continue  # extensions are not ours to judge
-            for name in el.attrib:
+            for name in cast(list[str], el.keys()):
                 if not name.startswith("{" + XSI_NS):
                     rep.add(_FAMILY_RULE.get(ns, rule), f"attribute {local(name)!r} is not allowed on <{qn(el)}>", el, attr=name)
 
@@ -350,15 +354,19 @@ def _across(locs: Sequence[str | None], site_url: str | None, host_rule: str, no
     idx = [i for i, v in enumerate(locs) if v is not None] if None in locs else range(len(locs))
     vals: list[str] = [v for v in locs if v is not None]
     if len(set(vals)) != len(vals):
-        first: dict[str, int] = {}
-        for i, v in zip(idx, vals, strict=True):
-            if v in first:
-                yield i, "sitemap.loc-unique", f"{short(v)} is listed twice (first in entry {first[v] + 1:,})"
-            else:
-                first[v] = i
+        yield from _duplicates(idx, vals)
     if site_url:
         for j in off_site(vals, site_url):
             yield idx[j], host_rule, f"{short(vals[j])} is not on {site_url}{note}"
+
+
+def _duplicates(idx: Sequence[int], vals: list[str]) -> Iterator[tuple[int, str, str]]:
+    first: dict[str, int] = {}
+    for i, v in zip(idx, vals, strict=True):
+        if v in first:
+            yield i, "sitemap.loc-unique", f"{short(v)} is listed twice (first in entry {first[v] + 1:,})"
+        else:
+            first[v] = i
 
 
 def _instant(v: str) -> datetime:
@@ -369,7 +377,7 @@ def _instant(v: str) -> datetime:
     refuse one.  A date alone is taken as midnight UTC: Google gives no zone for it.
     """
     if len(v) == 10:
-        return datetime.fromisoformat(v).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(v).replace(tzinfo=UTC)
     try:
         return datetime.fromisoformat(v)
     except ValueError:
