@@ -15,6 +15,7 @@ from typing import cast
 from lxml import etree
 from lxml.etree import _Element
 
+from ..rules.emails import is_addr_spec
 from ..rules.iri import iri_problem
 from ..rules.languages import LANG_RE
 from ..rules.namespaces import ATOM_NS, DC_NS, MEDIA_NS, XHTML_NS, XML_NS
@@ -44,10 +45,6 @@ _ATTRS = {
     "content": frozenset({"type", "src"}),
     **{t: frozenset({"type"}) for t in _TEXT_CONSTRUCTS},
 }
-#: RFC 2822 §3.4.1 addr-spec: dot-atom or quoted-string, "@", dot-atom or domain-literal.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
-_ADDR_SPEC = re.compile(rf'(?:{_DOT_ATOM}|"(?:[^"\\\r\n]|\\.)*")@(?:{_DOT_ATOM}|\[[^\[\]\\\s]*\])', re.A)
 #: MIME composite types (RFC 2045 §5.1, RFC 4289 §4.2.6).
 _COMPOSITE = re.compile(r"\s*(?:multipart|message)/", re.I)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}", re.A)
@@ -250,7 +247,7 @@ def _person(el: _Element, what: str, rep: Report) -> None:
 
 def _email(el: _Element, name: str, rep: Report) -> None:
     _text_only(el, name, rep)
-    if not _ADDR_SPEC.fullmatch(v := el.text or ""):
+    if not is_addr_spec(v := el.text or ""):
         rep.add("atom.email", f"atom:email {short(v)!r} is not an e-mail address (an RFC 2822 addr-spec: no name, no comment, no space)", el)
 
 
