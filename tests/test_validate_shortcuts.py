@@ -272,6 +272,7 @@ def _plain_feed_checks(m) -> None:
     """Switch off every feed shortcut: the walks then do all the work, as before them."""
     for module in (atom, rss):
         m.setattr(module, "check_root_namespaces", lambda root, rep, known, exempt=frozenset(), text=None: _xml.check_root_namespaces(root, rep, known, exempt))
+    m.setattr(atom, "_entry_proven", lambda *a: False)
     m.setattr(atom, "_XML_LANGS", lambda root: ["not a tag"])  # the full loop runs
 
 
@@ -307,6 +308,9 @@ _ATOM_TOKENS = _COMMON + [
     "<media:thumbnail url='x'/>", ' xml:lang="" ', ' xml:lang="en-US" ', ' xml:lang="bad lang" ', ' bogus="1" ', ' type="html" ', ' rel="alternate" ',
     ' src="y" ', ' term="t" ', ' xmlns:q="urn:q" ', ' q:a="1" ', "<q:e xmlns:q='urn:q' q:b='2'/>", "<email>bad</email>", "<name>n</name>",
     "<e xmlns='urn:other'/>", "<atom:id xmlns:atom='http://www.w3.org/2005/Atom'>tag:x,1:z</atom:id>",
+    "<email>me@example.com (Me)</email>", "<uri>a b</uri>", "<link href='a b'/>", "<link href='rel/ok'/>", "<category term='t' scheme='%zz'/>",
+    "<content type='text/plain'><b/></content>", "<content type='multipart/mixed'>eA==</content>", "<content type='image/png'>!!</content>",
+    ' xml:base="a b" ', ' xml:base="/ok/" ', "<updated> 2024-06-19T10:00:00Z</updated>", "<id> tag:x,1:y</id>",
 ]
 _RSS_TOKENS = _COMMON + [
     "<title>t</title>", "<title> </title>", "<link>http://x/</link>", "<link>rel</link>", "<description>d</description>", "<guid>g</guid>",
@@ -329,6 +333,9 @@ _RSS_TOKENS = _COMMON + [
 def test_feed_shortcuts_are_taken():
     """The comparisons below mean something only if the shortcuts apply to the usual feed."""
     rendered_rss, rendered_atom = _rendered()
+    root = _xml.parse(rendered_atom.encode(), Report())
+    entries = root.findall(atom._A + "entry")
+    assert entries and all(atom._entry_proven(e, n, True, {}) for n, e in enumerate(entries))
     assert len(_xml._XMLNS.findall(rendered_rss)) == len(_xml.parse(rendered_rss.encode(), Report()).nsmap)
     assert check(rendered_rss, "rss") == check(rendered_atom, "atom") == []
 

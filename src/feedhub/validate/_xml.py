@@ -344,12 +344,21 @@ _ZONES = {"GMT", "UT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"} |
 
 
 def _rfc822_match(v: str) -> re.Match[str] | None:
-    return _RFC822.fullmatch(_COMMENT.sub(" ", v).strip())
+    return _RFC822.fullmatch((_COMMENT.sub(" ", v) if "(" in v else v).strip())
 
 
 def rfc822_problem(v: str) -> str | None:
     """Why *v* is not an RFC 822 date as RSS 2.0 allows it (two- or four-digit years), or None."""
+    return rfc822_check(v)[0]
+
+
+def rfc822_check(v: str) -> tuple[str | None, bool]:
+    """:func:`rfc822_problem`, and whether the year has two digits, in one match."""
     m = _rfc822_match(v)
+    return _rfc822_problem(v, m), m is not None and len(m.group(4)) == 2
+
+
+def _rfc822_problem(v: str, m: re.Match[str] | None) -> str | None:
     if not m:
         return f"{short(v)!r} is not an RFC 822 date such as 'Wed, 19 Jun 2024 08:00:00 +0700'"
     dow, day, mon, year, hh, mm, ss, zone = m.groups()
@@ -366,12 +375,6 @@ def rfc822_problem(v: str) -> str | None:
 def _real_time(hh: str, mm: str, ss: str | None) -> bool:
     # Every number here is ASCII digits of a fixed width, so comparing the strings compares the numbers.
     return hh <= "23" and mm <= "59" and (ss is None or ss <= "59")
-
-
-def rfc822_short_year(v: str) -> bool:
-    """True when *v*, an RFC 822 date, writes its year with two digits."""
-    m = _rfc822_match(v)
-    return m is not None and len(m.group(4)) == 2
 
 
 def _full_year(year: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import cast
 
 from lxml.etree import _Element
 
@@ -20,7 +19,7 @@ from ..rules.languages import LANG_RE
 from ..rules.namespaces import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS
 from ..rules.urls import HTTP_URL
 from ._report import Report
-from ._xml import MIME_RE, UDECIMAL_RE, UINT_RE, XWS, check_root_namespaces, local, rfc822_problem, rfc822_short_year, short, text
+from ._xml import MIME_RE, UDECIMAL_RE, UINT_RE, XWS, check_root_namespaces, local, rfc822_check, short, text
 
 KNOWN_NS = frozenset({CONTENT_NS, DC_NS, MEDIA_NS, ATOM_NS})
 _M = f"{{{MEDIA_NS}}}"
@@ -134,10 +133,10 @@ def _common(kids: _Kids, many: _Many, rep: Report) -> None:
 
 def _date(d: _Element, tag: str, rep: Report) -> None:
     v = text(d)
-    msg = rfc822_problem(v)
+    msg, short_year = rfc822_check(v)
     if msg:
         rep.add("rss.date", f"<{tag}> {msg}", d)
-    elif rfc822_short_year(v):
+    elif short_year:
         rep.add("rss.date-year", f"<{tag}> {short(v)!r} has a two-digit year; RSS 2.0 prefers four", d)
 
 
@@ -292,10 +291,6 @@ _MEDIA_ELEMENTS = frozenset(
 )
 _MEDIA_TAGS = frozenset(_M + name for name in _MEDIA_ELEMENTS)
 _MEDIUMS = frozenset({"image", "audio", "video", "document", "executable"})
-_MEDIA_NUMBERS = tuple((a, UINT_RE, "a whole number") for a in ("fileSize", "width", "height", "duration", "channels")) + tuple(
-    (a, UDECIMAL_RE, "a non-negative number") for a in ("bitrate", "framerate", "samplingrate")
-)
-_MEDIA_CHOICES = (("isDefault", ("true", "false")), ("expression", ("sample", "full", "nonstop")))
 _PLAYER = _M + "player"
 
 
@@ -325,26 +320,23 @@ def _media_content(m: _Element, rep: Report) -> None:
     parent = m.getparent()
     if parent is not None and parent.tag not in ("item", _M + "group"):
         rep.add("media.content.parent", f"media:content belongs in an <item> or <media:group>, not <{local(parent.tag)}>", m)
-    attrs = cast(dict[str, str], dict(m.items()))
+    attrs: dict[str, str] = dict(m.items())  # type: ignore[arg-type]  # the stubs say str | bytes; lxml gives str
     _media_url(m, attrs.get("url"), parent, rep)
-    medium = attrs.get("medium")
-    if medium is not None and medium not in _MEDIUMS:
-        rep.add("media.content.medium", f"medium must be one of {', '.join(sorted(_MEDIUMS))}, not {medium!r}", m, attr="medium")
-    _media_values(m, attrs, rep)
+    # Only the attributes that are there are looked at: one dict lookup each.
+    for key, value in attrs.items():
+        check = _MEDIA_ATTRS.get(key)
+        if check is not None and not check[0](value):
+            rep.add(check[1], f"media:content {key} must be {check[2]}, not {short(value)!r}", m, attr=key)
 
 
-def _media_values(m: _Element, attrs: dict[str, str], rep: Report) -> None:
-    for attr, rx, what in _MEDIA_NUMBERS:
-        v = attrs.get(attr)
-        if v is not None and not rx.fullmatch(v):
-            rep.add("media.content.number", f"media:content {attr} must be {what}, not {short(v)!r}", m, attr=attr)
-    for attr, allowed in _MEDIA_CHOICES:
-        v = attrs.get(attr)
-        if v is not None and v not in allowed:
-            rep.add("media.content.value", f"{attr} must be {' or '.join(allowed)}, not {v!r}", m, attr=attr)
-    t = attrs.get("type")
-    if t is not None and not MIME_RE.fullmatch(t):
-        rep.add("media.content.value", f"type must be a MIME type such as image/jpeg, not {t!r}", m, attr="type")
+_MEDIA_ATTRS: dict[str, tuple[Callable[[str], object], str, str]] = {
+    "medium": (_MEDIUMS.__contains__, "media.content.medium", "one of " + ", ".join(sorted(_MEDIUMS))),
+    **{a: (UINT_RE.fullmatch, "media.content.number", "a whole number") for a in ("fileSize", "width", "height", "duration", "channels")},
+    **{a: (UDECIMAL_RE.fullmatch, "media.content.number", "a non-negative number") for a in ("bitrate", "framerate", "samplingrate")},
+    "isDefault": (("true", "false").__contains__, "media.content.value", "true or false"),
+    "expression": (("sample", "full", "nonstop").__contains__, "media.content.value", "sample, full or nonstop"),
+    "type": (MIME_RE.fullmatch, "media.content.value", "a MIME type such as image/jpeg"),
+}
 
 
 def _media_url(m: _Element, url: str | None, parent: _Element | None, rep: Report) -> None:
