@@ -310,7 +310,7 @@ _ATOM_TOKENS = _COMMON + [
     "<e xmlns='urn:other'/>", "<atom:id xmlns:atom='http://www.w3.org/2005/Atom'>tag:x,1:z</atom:id>",
     "<email>me@example.com (Me)</email>", "<uri>a b</uri>", "<link href='a b'/>", "<link href='rel/ok'/>", "<category term='t' scheme='%zz'/>",
     "<content type='text/plain'><b/></content>", "<content type='multipart/mixed'>eA==</content>", "<content type='image/png'>!!</content>",
-    ' xml:base="a b" ', ' xml:base="/ok/" ', "<updated> 2024-06-19T10:00:00Z</updated>", "<id> tag:x,1:y</id>",
+    ' xml:base="a b" ', ' xml:base="/ok/" ', "<subtitle>s</subtitle><rights>r</rights>", "<updated> 2024-06-19T10:00:00Z</updated>", "<id> tag:x,1:y</id>",
 ]
 _RSS_TOKENS = _COMMON + [
     "<title>t</title>", "<title> </title>", "<link>http://x/</link>", "<link>rel</link>", "<description>d</description>", "<guid>g</guid>",
@@ -328,6 +328,16 @@ _RSS_TOKENS = _COMMON + [
     "<q:e xmlns:q='urn:q'/>", ' version="2.0" ', ' isPermaLink="true" ', ' xmlns:z="urn:z" ', ' url="http://x/" ', ' width="x" ', ' medium="audio" ',
     "<e xmlns='http://search.yahoo.com/mrss/'/>",
 ]
+
+
+def test_entry_proof_refuses_what_the_walk_reports():
+    """Each child an entry may not hold, or hold twice, sends the entry to the walk."""
+    entry = "<entry><id>tag:a,1:b</id><title>t</title><updated>2024-06-19T10:00:00Z</updated><link href='https://a/'/>{}</entry>"
+    for extra in ["<subtitle>s</subtitle>", "<icon>i</icon>", "<summary>a</summary><summary>b</summary>", "<entry/>"]:
+        doc = ATOM.replace("</feed>", entry.format(extra) + "</feed>").encode()
+        root = _xml.parse(doc, Report())
+        assert not atom._entry_proven(root.findall(atom._A + "entry")[-1], 9, True, {}), extra
+        assert any(p.severity == "error" for p in check(doc, "atom")), extra
 
 
 def test_feed_shortcuts_are_taken():

@@ -460,7 +460,7 @@ _PROOFS: dict[str, Callable[[_Element], bool]] = {
     "updated": _date_ok,
     "published": _date_ok,
     "id": _id_ok,
-    **{n: _text_ok for n in _TEXT_CONSTRUCTS},
+    **{n: _text_ok for n in _TEXT_CONSTRUCTS & _ENTRY_ONCE},  # not subtitle: a feed's only
     "author": _person_ok,
     "contributor": _person_ok,
     "content": _content_ok,
