@@ -402,10 +402,15 @@ def _bare(c: _Element, attrs: frozenset[str] = _NO_ATTRS) -> bool:
 
 
 def _link_ok(c: _Element) -> bool:
-    href, t, lang = c.get("href"), c.get("type"), c.get("hreflang")
-    if href is None or not _bare(c, _ATTRS["link"]) or iri_problem(href):
+    # The commonest element of a feed: which attributes are there is read once, values only if present.
+    keys: list[str] = c.keys()  # type: ignore[assignment]  # the stubs say str | bytes; lxml gives str
+    if "href" not in keys or len(c) or not _LINK_ATTRS.issuperset(keys) or iri_problem(c.get("href") or ""):
         return False
-    return (t is None or bool(MIME_RE.fullmatch(t))) and (lang is None or bool(LANG_RE.fullmatch(lang)))
+    return _absent_or(c, keys, "type", MIME_RE) and _absent_or(c, keys, "hreflang", LANG_RE)
+
+
+def _absent_or(c: _Element, keys: list[str], attr: str, pattern: re.Pattern[str]) -> bool:
+    return attr not in keys or pattern.fullmatch(c.get(attr) or "") is not None
 
 
 def _category_ok(c: _Element) -> bool:
@@ -431,24 +436,23 @@ def _content_ok(c: _Element) -> bool:
 
 
 def _person_ok(c: _Element) -> bool:
-    if c.keys() or (c.text and c.text.strip(XWS)):
+    if c.keys() or has_text(c):
         return False
-    names = [_proven_name(part, _PART_PROOFS) for part in c]
+    names = [_proven_part(part) for part in c]
     return None not in names and names.count("name") == 1 and names.count("uri") <= 1 and names.count("email") <= 1
 
 
-def _proven_name(c: _Element, proofs: dict[str, Callable[[_Element], bool]]) -> str | None:
-    """The Atom name of *c* when its proof holds, "" for an extension, None when unproven."""
+def _proven_part(c: _Element) -> str | None:
+    """The Atom name of a person part when its proof holds, "" for an extension, None when unproven."""
     name = _NAMES.get(c.tag)
-    if (c.tail and c.tail.strip(XWS)) or (name is None and c.tag.startswith(_A)):
-        return None
     if name is None:
-        return ""
-    prove = proofs.get(name)
+        return None if c.tag.startswith(_A) else ""
+    prove = _PART_PROOFS.get(name)
     return name if prove is not None and prove(c) else None
 
 
 _TYPE_ONLY = frozenset({"type"})
+_LINK_ATTRS = _ATTRS["link"]
 _PART_PROOFS: dict[str, Callable[[_Element], bool]] = {
     "name": _bare,
     "uri": lambda c: _bare(c) and iri_problem(c.text or "") is None,
@@ -470,15 +474,20 @@ _PROOFS: dict[str, Callable[[_Element], bool]] = {
 def _entry_proven(entry: _Element, n: int, feed_author: bool, ids: _Ids) -> bool:
     """True when _entry would find nothing wrong with *entry*; its id is then recorded in *ids*."""
     # Qualified attributes (xml:lang, xml:base: checked for the whole feed) are fine.
-    if any(key[0] != "{" for key in entry.attrib) or (entry.text and entry.text.strip(XWS)):
+    if any(key[0] != "{" for key in entry.attrib) or has_text(entry):
         return False
     found: _Kids = {}
     for c in entry:
-        name = _proven_name(c, _PROOFS)
+        tag = c.tag
+        name = _NAMES.get(tag)
         if name is None:
+            if tag.startswith(_A):
+                return False
+            continue  # an extension
+        prove = _PROOFS.get(name)
+        if prove is None or not prove(c):
             return False
-        if name:
-            found.setdefault(name, []).append(c)
+        found.setdefault(name, []).append(c)
     return _entry_shape_ok(found, feed_author) and _new_id(found, n, ids)
 
 
