@@ -122,15 +122,20 @@ def _is_news(urlset: _Element) -> bool:
     return next(urlset.iter(NEWS), None) is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Job:
     """One validate() call: what was asked, and the document's text."""
 
     kind: str | None
     limits: Limits
-    raw: bytes
+    #: The bytes, until a UTF-8 sitemap's are let go (see _check_xml).
+    raw: bytes | None
     text: str
     codec: str
+
+    def data(self) -> bytes:
+        # Strict UTF-8 decodes and encodes losslessly (a BOM included), so the bytes come back.
+        return self.raw if self.raw is not None else self.text.encode("utf-8")
 
 
 def validate(
@@ -166,8 +171,9 @@ def validate(
             rep.add("sitemap.max-bytes", f"{len(raw):,} bytes uncompressed; the limit is {max_bytes:,} (sitemaps.org: 50 MB)")
         decoded = _xml.decode(raw, rep)
         if decoded is not None:
-            limits = Limits(now, news_window_hours, news_max_urls, max_urls, site_url)
-            _check_xml(_Job(kind, limits, raw, *decoded), rep)
+            job = _Job(kind, Limits(now, news_window_hours, news_max_urls, max_urls, site_url), raw, *decoded)
+            del raw  # the job holds the bytes now, and may let them go
+            _check_xml(job, rep)
     return rep.problems()
 
 
@@ -198,10 +204,13 @@ def _check_xml(job: _Job, rep: Report) -> None:
     fast = UNTRIED
     if family in ("urlset", "sitemapindex") and job.codec == "utf-8":
         # The common case is proven from the text alone, without building the tree.
-        proven, fast = sitemap_proven(job.raw, job.text, job.kind == "news-sitemap", family, job.limits)
+        head = _xml.scan(job.data())
+        # A 50,000-URL shard's bytes are megabytes: the proof needs only the text.
+        job.raw = None
+        proven, fast = sitemap_proven(head, job.text, job.kind == "news-sitemap", family, job.limits)
         if proven:
             return
-    root = _xml.parse(job.raw, rep, job.text)
+    root = _xml.parse(job.data(), rep, job.text)
     if root is not None:
         _check_tree(root, job, fast, rep)
 

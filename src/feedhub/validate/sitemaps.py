@@ -41,9 +41,6 @@ from ._xml import (
     qn,
     short,
 )
-from ._xml import (
-    scan as _xml_scan,
-)
 
 _S = f"{{{SITEMAP_NS}}}"
 URL, SITEMAP = _S + "url", _S + "sitemap"
@@ -76,13 +73,12 @@ class Limits:
 UNTRIED: Any = object()
 
 
-def sitemap_proven(raw: bytes, text: str, news: bool, family: str, limits: Limits) -> tuple[bool, Any]:
+def sitemap_proven(head: _Element | None, text: str, news: bool, family: str, limits: Limits) -> tuple[bool, Any]:
     """``(True, _)`` when the checks would find nothing, decided from the root alone and the text.
 
-    The root comes from :func:`._xml.scan` (no tree); the records from :mod:`._fast`.  The
+    *head* is the root alone, from :func:`._xml.scan` (no tree); the records come from :mod:`._fast`.  The
     second item is the fast path's result, for check_sitemap(fast=...) when the answer is False.
     """
-    head = _xml_scan(raw)
     if head is None or head.tag != (URLSET if family == "urlset" else SITEMAPINDEX) or _foreign_root_attributes(head):
         return False, UNTRIED
     if family == "urlset":
