@@ -202,7 +202,7 @@ def test_broken_file_one_line_per_problem_exit_one(elsewhere, capsys, name, good
     assert good.count(old) == 1
     (elsewhere / name).write_text(good.replace(old, new), encoding="utf-8")
 
-    code, lines, err = run(capsys, "--now", NOW, name)
+    code, lines, err = run(capsys, "--now", NOW, "--profile", "publish", name)
 
     assert (code, err) == (1, "")
     assert len(lines) == 1, lines
@@ -240,6 +240,31 @@ def test_every_file_is_checked_good_bad_and_missing(elsewhere, capsys):
     assert lines[1].startswith("bad.xml: error: line 2 /feed: atom.feed.title: ")
     assert lines[2] == f"{elsewhere}: cannot read: Is a directory"
     assert len(lines) == 3
+
+
+def test_a_missing_path_is_one_line_on_stderr(elsewhere, capsys):
+    (elsewhere / "good.xml").write_text(ATOM, encoding="utf-8")
+    code, lines, err = run(capsys, "good.xml", "missing.xml")
+    assert (code, lines, err) == (2, [], "feedhub: missing.xml: no such file\n")
+
+
+def test_a_missing_guid_is_a_warning_for_anyones_feed_and_an_error_for_ours(elsewhere, capsys):
+    (elsewhere / "feed.xml").write_text(RSS.replace('<guid isPermaLink="false">story-1</guid>', ""), encoding="utf-8")
+    code, lines, _ = run(capsys, "feed.xml")
+    assert code == 0 and [line.split(": ")[1:4:2] for line in lines] == [["warning", "rss.item.guid-missing"]]
+    code, lines, _ = run(capsys, "--profile", "publish", "feed.xml")
+    assert code == 1 and [line.split(": ")[1:4:2] for line in lines] == [["error", "rss.item.guid"]]
+
+
+def test_a_huge_plain_file_is_refused_before_it_is_read(elsewhere, capsys, monkeypatch):
+    from pathlib import Path
+
+    huge = elsewhere / "huge.xml"
+    with huge.open("wb") as f:
+        f.truncate(51 * 1024 * 1024)  # sparse: no disk, and nothing is read
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read a file over the cap"))
+    code, lines, _ = run(capsys, "huge.xml")
+    assert code == 1 and lines == [f"huge.xml: error: sitemap.max-bytes: {51 * 1024 * 1024:,} bytes; the limit is 52,428,800 (sitemaps.org: 50 MB); not read"]
 
 
 def test_not_a_feed_at_all(elsewhere, capsys):

@@ -9,7 +9,7 @@ import tracemalloc
 import zlib
 
 from feedhub.validate import _xml, validate
-from test_validate import ATOM, RSS, SITEMAP, _BILLION_LAUGHS, check, edit
+from test_validate import _BILLION_LAUGHS, ATOM, RSS, SITEMAP, check, edit
 
 
 def _bomb(size: int) -> bytes:
@@ -85,7 +85,7 @@ def test_doctype_text_inside_cdata_is_only_text():
 
 def test_parser_alone_never_expands_entities(monkeypatch):
     """With the DOCTYPE scan switched off, the parser settings still hold the line."""
-    monkeypatch.setattr(_xml, "_PROLOG_DOCTYPE", re.compile(rb"(?!)"))
+    monkeypatch.setattr(_xml, "_PROLOG_DOCTYPE", re.compile(r"(?!)"))
     started = time.perf_counter()
     laughs = check(_BILLION_LAUGHS, "rss")
     assert time.perf_counter() - started < 0.5
@@ -109,15 +109,20 @@ def test_undeclared_prefix_is_not_well_formed():
 
 
 def test_encodings():
-    assert rules(check(SITEMAP.encode("utf-16"), "sitemap")) == ["xml.encoding"]
+    # Sitemaps must be UTF-8 (sitemaps.org); feeds may be in any encoding they declare (XML 1.0 §4.3.3).
+    assert rules(check(SITEMAP.encode("utf-16"), "sitemap", profile="spec")) == ["sitemap.encoding"]
     assert check(b"\xef\xbb\xbf" + SITEMAP.encode(), "sitemap") == []
     assert check(SITEMAP.replace('encoding="UTF-8"', "encoding='utf8'"), "sitemap") == []
     latin = edit(SITEMAP, ('encoding="UTF-8"', 'encoding="ISO-8859-1"')).encode("latin-1")
-    assert rules(check(latin, "sitemap")) == ["xml.encoding"]
+    assert rules(check(latin, "sitemap")) == ["xml.utf8", "sitemap.encoding"]
+    latin_rss = edit(RSS, ('encoding="UTF-8"', 'encoding="ISO-8859-1"'), ("Ringkasan artikel 1", "Ringkasan café")).encode("latin-1")
+    assert check(latin_rss, "rss", profile="spec") == []
+    assert rules(check(latin_rss, "rss")) == ["xml.utf8"]
+    assert check(RSS.encode("utf-16"), "rss", profile="spec") == []
 
 
 def test_bad_utf8_reports_its_line():
-    data = RSS.encode().replace("Ringkasan artikel 1".encode(), b"Ringkasan \xc3(")
+    data = RSS.encode().replace(b"Ringkasan artikel 1", b"Ringkasan \xc3(")
     [p] = check(data, "rss")
     assert (p.rule, p.line) == ("xml.encoding", 17)
 

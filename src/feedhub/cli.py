@@ -26,6 +26,7 @@ from .logs import setup_logging
 if TYPE_CHECKING:  # the commands import their modules lazily, so `feedhub --help` starts fast
     from .build import BuildReport
     from .store import Store
+    from .validate import Profile
 
 log = logging.getLogger("feedhub")
 
@@ -68,8 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--only", action="append", choices=["feeds", "news_sitemap", "sitemaps"], help="build only this group (repeatable)")
     s.add_argument("--force", action="store_true", help="publish even when --now (or the clock) lies before the last recorded build")
 
-    s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's, by the specs' rules. Without paths: every output of the config, with the same site and limit checks as the build.")
-    s.add_argument("paths", nargs="*", metavar="PATH", help="a file to check (plain or .gz); without PATH: the config's outputs")
+    s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's. With PATHs: the specs' rules only (profile spec: an error is a MUST of the spec, a SHOULD is a warning). Without paths: every output of the config, with the build gate's rules (profile publish: the specs plus feedhub's own policy, its site and limits).")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="a feed, sitemap or robots.txt file, plain or .gz (default: the config's own outputs)")
+    s.add_argument("--profile", choices=["spec", "publish"], help="spec: what the specs require; publish: plus feedhub's own policy (default: spec with PATHs, publish without)")
     s.add_argument("--now", metavar="ISO", help="judge the news window as of this moment (default: the clock; without an offset: the site time zone, or UTC when PATHs are given)")
 
     s = sub.add_parser("run", parents=[common], help="run the scheduler daemon in the foreground", description="Build every output at start-up, then keep them fresh on the [schedule] timers. SIGTERM/SIGINT stop it; SIGHUP reloads the config.")
@@ -194,42 +196,63 @@ def _refuse_going_back(config: Config, now: datetime, force: bool, source: str) 
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.paths]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise FeedhubError(f"{missing[0]}: no such file")
-    config = None
-    if not paths:
-        config = _config(args)
-        paths = _config_outputs(config)
-        if not paths:
-            raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
+    paths, config = _validate_targets(args)
+    profile: Profile = args.profile or ("publish" if config else "spec")
     now = _parse_now(args.now, config.site.tz if config else UTC)
-    errors = sum(_validate_file(path, config, now) for path in paths)
-    return EXIT_PARTIAL if errors else EXIT_OK
+    errors = [_validate_file(path, config, profile, now) for path in paths]
+    return EXIT_PARTIAL if any(errors) else EXIT_OK
 
 
-def _validate_file(path: Path, config: Config | None, now: datetime) -> int:
-    """Print *path*'s problems (or ``ok``); the number of errors."""
+def _validate_targets(args: argparse.Namespace) -> tuple[list[Path], Config | None]:
+    """The PATHs given (each must exist), or else the config's own outputs and the config."""
+    paths = [Path(p) for p in args.paths]
+    if paths:
+        missing = next((p for p in paths if not p.exists()), None)
+        if missing is not None:
+            raise FeedhubError(f"{missing}: no such file")
+        return paths, None
+    config = _config(args)
+    paths = _config_outputs(config)
+    if not paths:
+        raise FeedhubError(f"no outputs in {config.output_dir} yet (run `feedhub build` first)")
+    return paths, config
+
+
+def _read_capped(path: Path) -> bytes | None:
+    """The file's bytes, or None (and the reason printed) when it cannot be read or is over the cap."""
+    from .rules.sitemaps import MAX_BYTES
+
+    try:
+        # A plain file over the cap is refused before it is read (gzip input is capped as it inflates).
+        size = path.stat().st_size
+        if size <= MAX_BYTES:
+            return path.read_bytes()
+    except OSError as e:
+        print(f"{path}: cannot read: {e.strerror}")
+        return None
+    print(f"{path}: error: sitemap.max-bytes: {size:,} bytes; the limit is {MAX_BYTES:,} (sitemaps.org: 50 MB); not read")
+    return None
+
+
+def _validate_file(path: Path, config: Config | None, profile: Profile, now: datetime) -> int:
+    """Print what is wrong with one file; return its number of errors."""
     from .build import validation_options
     from .validate import detect_kind, validate
 
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        print(f"{path}: cannot read: {e.strerror}")
+    data = _read_capped(path)
+    if data is None:
         return 1
     kind = "robots" if path.suffix == ".txt" else None
     if config is None:
-        # Anyone's file: the specs' rules only; our config (its host, its limits) is not read.
-        problems = validate(data, kind, now=now)
+        # Anyone's file: our config (its host, its limits) is not read.
+        problems = validate(data, kind, profile=profile, now=now)
     else:
         # Our outputs: exactly the options of the build gate.
         try:
             kind = kind or detect_kind(data)
         except ValueError:
             pass  # validate() below reports why
-        problems = validate(data, kind, **validation_options(config, kind, now))
+        problems = validate(data, kind, profile=profile, **validation_options(config, kind, now))
     for p in problems:
         print(f"{path}: {p.severity}: {p}")
     if not problems:

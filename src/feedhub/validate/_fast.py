@@ -35,8 +35,14 @@ import re
 from collections.abc import Iterator
 from itertools import filterfalse
 
-from ._news import MAX_IMAGES, language_problem
-from ._xml import CHANGEFREQS, DATETIME_RE, IMAGE_NS, MAX_LOC, MIN_LOC, NEWS_NS, SITEMAP_NS, URI, W3C_RE, XSI_NS, XWS
+from lxml.etree import _Element
+
+from ..rules.languages import news_language_problem as language_problem
+from ..rules.namespaces import IMAGE_NS, NEWS_NS, SITEMAP_NS, XSI_NS
+from ..rules.sitemaps import MAX_IMAGES
+from ..rules.urls import MAX_URL as MAX_LOC
+from ..rules.urls import MIN_LOC, URI
+from ._xml import CHANGEFREQS, NEWS_DATE_RE, W3C_RE, XWS
 
 # Leading whitespace is consumed inside the match: far fewer failed attempts between records.
 _URL_HEAD = (
@@ -70,35 +76,42 @@ _SAFE = (b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def urlset(root, text: str, *, news: bool) -> tuple[list[str], list[str | None]] | None:
+def urlset(root: _Element, text: str, *, news: bool) -> tuple[list[str], list[str | None]] | None:
     """``(locs, publication dates)`` of a proven-valid urlset, else None."""
     body = _body(root, text, "urlset", _URLSET_PREFIXES)
-    if body is None:
-        return None
     ext = "news" in root.nsmap or "image" in root.nsmap
-    if news and not ext:  # no news namespace, so no news:news: let the walk say so per url
+    if body is None or (news and not ext):  # no news namespace, so no news:news: let the walk say so per url
         return None
     locs: list[str] = []
     pubs: list[str | None] = []
     for rows in _slices(_URLS_EXT if ext else _URLS_PLAIN, text, *body, "</url>"):
-        if ext:
-            if any(r[9] for r in rows) or not _news_ok(rows, news):
-                return None
-            pubs += [r[6] or None for r in rows]
-        elif any(r[4] for r in rows):
-            return None
-        if not _lastmods_ok([r[1] for r in rows]) or not {r[2] for r in rows} <= _CHANGEFREQS:
-            return None
-        if not all(_PRIORITY.fullmatch(v) for v in {r[3] for r in rows} - {""}):
-            return None
-        part = _locs([r[0] for r in rows])
+        part = _url_rows(rows, ext, news)
         if part is None:
             return None
         locs += part
-    return locs, pubs if ext else [None] * len(locs)
+        pubs += _pubs(rows, ext)
+    return locs, pubs
 
 
-def index(root, text: str) -> list[str] | None:
+def _pubs(rows: list[tuple[str, ...]], ext: bool) -> list[str | None]:
+    return [r[6] or None for r in rows] if ext else [None] * len(rows)
+
+
+def _url_rows(rows: list[tuple[str, ...]], ext: bool, news: bool) -> list[str] | None:
+    """The locs of one slice of url records, when every record is proven valid."""
+    stray = 9 if ext else 4  # the catch-all group
+    if any(r[stray] for r in rows) or (ext and not _news_ok(rows, news)) or not _values_ok(rows):
+        return None
+    return _locs([r[0] for r in rows])
+
+
+def _values_ok(rows: list[tuple[str, ...]]) -> bool:
+    if not _lastmods_ok([r[1] for r in rows]) or not {r[2] for r in rows} <= _CHANGEFREQS:
+        return False
+    return all(_PRIORITY.fullmatch(v) for v in {r[3] for r in rows} - {""})
+
+
+def index(root: _Element, text: str) -> list[str] | None:
     """The locs of a proven-valid sitemapindex, else None."""
     body = _body(root, text, "sitemapindex", _INDEX_PREFIXES)
     if body is None:
@@ -117,7 +130,7 @@ def index(root, text: str) -> list[str] | None:
 _SLICE = 1 << 16
 
 
-def _slices(pattern: re.Pattern, text: str, start: int, end: int, close: str) -> Iterator[list[tuple]]:
+def _slices(pattern: re.Pattern[str], text: str, start: int, end: int, close: str) -> Iterator[list[tuple[str, ...]]]:
     """``pattern.findall(text, start, end)``, a slice of 64 to 128 KB at a time.
 
     Each slice ends just after a *close* tag where one is within reach.  Whenever the
@@ -136,7 +149,7 @@ def _slices(pattern: re.Pattern, text: str, start: int, end: int, close: str) ->
         start = cut
 
 
-def _body(root, text: str, name: str, prefixes: dict) -> tuple[int, int] | None:
+def _body(root: _Element, text: str, name: str, prefixes: dict[str | None, str]) -> tuple[int, int] | None:
     """Start and end offsets of the root's content (see the module doc for why that is enough)."""
     if root.prefix is not None or any(prefixes.get(p) != uri for p, uri in root.nsmap.items()):
         return None
@@ -164,36 +177,49 @@ def _lastmods_ok(values: list[str]) -> bool:
     return next(filterfalse(W3C_RE.fullmatch, filter(None, values)), None) is None
 
 
-def _news_ok(rows: list[tuple], news: bool) -> bool:
-    for r in rows:
-        if r[6]:
-            if not (_unescape(r[4]).strip(XWS) and _unescape(r[7]).strip(XWS) and DATETIME_RE.fullmatch(r[6])):
-                return False
-        elif news:
-            return False
-        if r[8]:
-            images = _IMAGE_LOC.findall(r[8])
-            if len(images) > MAX_IMAGES or not all(URI.fullmatch(_unescape(v)) for v in images):
-                return False
+def _news_ok(rows: list[tuple[str, ...]], news: bool) -> bool:
+    if not all(_news_row_ok(r, news) for r in rows):
+        return False
     return not any(language_problem(_unescape(v)) for v in {r[5] for r in rows if r[6]})
+
+
+def _news_row_ok(r: tuple[str, ...], news: bool) -> bool:
+    if r[6]:
+        if not (_unescape(r[4]).strip(XWS) and _unescape(r[7]).strip(XWS) and NEWS_DATE_RE.fullmatch(r[6])):
+            return False
+    elif news:
+        return False
+    return not r[8] or _images_ok(r[8])
+
+
+def _images_ok(images: str) -> bool:
+    locs = _IMAGE_LOC.findall(images)
+    return len(locs) <= MAX_IMAGES and all(URI.fullmatch(_unescape(v)) for v in locs)
 
 
 def _locs(raw_locs: list[str]) -> list[str] | None:
     """The loc values, when every one is provably a valid sitemap loc."""
     if not raw_locs:
         return raw_locs
-    joined = "\n" + "\n".join(raw_locs)
-    locs = raw_locs
-    if "&" in joined:
-        locs = list(map(_unescape, raw_locs))
-        joined = "\n" + "\n".join(locs)
+    locs = list(map(_unescape, raw_locs)) if any("&" in v for v in raw_locs) else raw_locs
     if min(map(len, locs)) < MIN_LOC or max(map(len, locs)) > MAX_LOC:
         return None
-    m = _ORIGIN.match(locs[0])
-    prefix = "\n" + m.group(0) if m and URI.fullmatch(m.group(0)) else None
-    # One valid "scheme://host/" starting each loc (no loc holds a newline: the count of
-    # separators says so), then only safe characters: each one is a valid URI.
-    if prefix and joined.count(prefix) == len(locs) == joined.count("\n") and joined.isascii():
-        if not joined.encode("ascii").translate(None, _SAFE) and not _BAD_ESCAPE.search(joined):
-            return locs
+    if _all_plain(locs):
+        return locs
     return locs if all(map(URI.fullmatch, locs)) else None
+
+
+def _all_plain(locs: list[str]) -> bool:
+    """True when every loc is one valid "scheme://host/" and then only safe characters: a valid URI.
+
+    Checked on all of them at once, in C: the common case of a shard.
+    """
+    m = _ORIGIN.match(locs[0])
+    if m is None or not URI.fullmatch(m.group(0)):
+        return False
+    joined = "\n" + "\n".join(locs)
+    prefix = "\n" + m.group(0)
+    # No loc holds a newline (the count of separators says so) and each starts with the prefix.
+    if not (joined.count(prefix) == len(locs) == joined.count("\n") and joined.isascii()):
+        return False
+    return not joined.encode("ascii").translate(None, _SAFE) and not _BAD_ESCAPE.search(joined)

@@ -6,31 +6,23 @@ on: the tree walk and the sitemap fast path (:mod:`._fast`) both use them.
 
 from __future__ import annotations
 
+import codecs
 import re
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from lxml import etree
+from lxml.etree import _Element
 
-from ._report import Report
-
-from ..rules.languages import LANG_RE
 from ..rules.namespaces import (
-    ATOM_NS,
-    CONTENT_NS,
-    DC_NS,
-    IMAGE_NS,
-    MEDIA_NS,
-    NEWS_NS,
-    SITEMAP_NS,
-    XHTML_NS,
     XML_NS,
-    XSI_NS,
 )
 from ..rules.urls import HTTP_URL, MIN_LOC, URI, origin
 from ..rules.urls import MAX_URL as MAX_LOC
+from ._report import Report
 
 # ---------------------------------------------------------------------------- bytes → tree
 
@@ -68,43 +60,58 @@ def unpack(data: bytes, max_bytes: int, rep: Report) -> bytes | None:
 _DECL_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
 # A DOCTYPE can only stand in the prolog: after the XML declaration, comments, PIs and space.
 # The PI and comment bodies cannot run past their first end mark: no backtracking through the document.
-_PROLOG_DOCTYPE = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*<!DOCTYPE")
+_PROLOG = r"(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*<!DOCTYPE"
+_PROLOG_DOCTYPE = re.compile(r"\A\ufeff?" + _PROLOG)
+_PROLOG_DOCTYPE_BYTES = re.compile(rb"\A(?:\xef\xbb\xbf)?" + _PROLOG.encode())
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def decode(data: bytes, rep: Report) -> str | None:
-    """The document as text, or None (and a problem) when it is not UTF-8."""
+def _declared(data: bytes) -> str:
+    """The encoding *data* says it is in (XML 1.0 §4.3.3, Appendix F): BOM, then declaration, else UTF-8."""
+    if data.startswith(_UTF16_BOMS):
+        return "utf-16"
     m = _DECL_ENCODING.match(data)
-    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
-        rep.add("xml.encoding", f"declared encoding is {m.group(1).decode('ascii', 'replace')!r}; feeds and sitemaps must be UTF-8", line=1)
-        return None
+    return m.group(1).decode("ascii", "replace") if m else "utf-8"
+
+
+def decode(data: bytes, rep: Report) -> tuple[str, str] | None:
+    """``(text, codec)``: the document decoded as it declares (XML 1.0 §4.3.3), or None and a problem."""
+    name = _declared(data)
     try:
-        return data.decode("utf-8")
+        codec = codecs.lookup(name).name
+    except LookupError:
+        rep.add("xml.encoding", f"declared encoding {short(name)!r} is not one this validator can read (XML 1.0 §4.3.3)", line=1)
+        return None
+    if codec != "utf-8":
+        rep.add("xml.utf8", f"the document is in {name}; feedhub writes UTF-8 only", line=1)
+    try:
+        return data.decode(codec), codec
     except UnicodeDecodeError as e:
-        rep.add("xml.encoding", f"byte {data[e.start]:#04x} at offset {e.start:,} is not UTF-8", line=data.count(b"\n", 0, e.start) + 1)
+        rep.add("xml.encoding", f"byte {data[e.start]:#04x} at offset {e.start:,} is not {name} (XML 1.0 §4.3.3)", line=data.count(b"\n", 0, e.start) + 1)
         return None
 
 
-#: The parser settings that make parsing safe: no entity expansion, no DTD, no network, and
-#: libxml2's size limits (huge_tree=False).  parse() and scan() both use exactly these.
-_SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
-def _tree_parser():
+def _tree_parser() -> etree.XMLParser:
+    """The parser settings that make parsing safe: no entity expansion, no DTD, no network,
+    and libxml2's size limits (huge_tree=False).  scan() uses exactly these too."""
     # Comments, PIs and whitespace-only text between elements mean nothing to any rule here;
     # dropping them keeps every walk simple (el.text is the whole text) and the tree small.
-    return etree.XMLParser(remove_comments=True, remove_pis=True, remove_blank_text=True, **_SAFE)
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True, remove_blank_text=True)
 
 
-def parse(data: bytes, rep: Report):
-    """The root element, or None (and a problem) when the bytes are not safe, well-formed XML."""
-    m = _PROLOG_DOCTYPE.match(data)
+def parse(data: bytes, rep: Report, text: str | None = None) -> _Element | None:
+    """The root element, or None (and a problem) when the bytes are not safe, well-formed XML.
+
+    *text* is *data* decoded (:func:`decode`): the DOCTYPE is looked for there, whatever
+    the encoding (without it, in *data* as UTF-8).
+    """
+    m = _PROLOG_DOCTYPE.match(text if text is not None else data.decode("utf-8", "replace"))
     if m:
         # Rejected before parsing: entity declarations are how billion-laughs and XXE work.
-        rep.add("xml.doctype", "DOCTYPE declarations are not allowed (entity expansion and external entities are attack vectors)", line=data.count(b"\n", 0, m.end()) + 1)
+        rep.add("xml.doctype", "DOCTYPE declarations are not allowed (entity expansion and external entities are attack vectors)", line=m.group(0).count("\n") + 1)
         return None
-    parser = _tree_parser()
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(data, _tree_parser())
     except etree.XMLSyntaxError as e:
         rep.add("xml.well-formed", f"not well-formed XML: {e.msg}", line=e.lineno)
         return None
@@ -126,7 +133,7 @@ class _NoTree:
     def __init__(self) -> None:
         self.seen_doctype = False
 
-    def doctype(self, name, pubid, system) -> None:
+    def doctype(self, name: str | None, pubid: str | None, system: str | None) -> None:
         self.seen_doctype = True
 
     def close(self) -> bool:
@@ -148,7 +155,7 @@ MAX_TEXT = 10_000_000
 _LONG_TEXT = re.compile(rb"<[^<]{%d}" % MAX_TEXT)
 
 
-def scan(data: bytes):
+def scan(data: bytes) -> _Element | None:
     """The root element on its own (no children), or None; checks *data* without building its tree.
 
     The root comes back only when parse() would accept *data* as well (else None, and parse()
@@ -158,10 +165,11 @@ def scan(data: bytes):
     on the raw bytes, and elements nest fewer than 256 deep.  The safety settings are
     parse()'s: the DOCTYPE scan first, then no entities, DTD or network, huge_tree=False.
     """
-    if _PROLOG_DOCTYPE.match(data):
+    if _PROLOG_DOCTYPE_BYTES.match(data):
         return None
     target = _NoTree()
-    parser = etree.XMLParser(target=target, **_SAFE)
+    # The stubs' ParserTarget wants start/end/data: leaving them out is the point (see _NoTree).
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, target=cast(Any, target))
     try:
         etree.fromstring(data, parser)
     except etree.LxmlError:
@@ -186,12 +194,12 @@ def scan(data: bytes):
 _XMLNS = re.compile("xmlns")  # the regex engine finds a literal faster than str.count does
 
 
-def check_root_namespaces(root, rep: Report, known: frozenset[str], exempt: frozenset[str] = frozenset(), text: str | None = None) -> None:
-    """Every namespace used is declared on the root: some feed readers only look there.
+def check_root_namespaces(root: _Element, rep: Report, known: frozenset[str], exempt: frozenset[str] = frozenset(), text: str | None = None) -> None:
+    """Every namespace used is declared on the root: legal anywhere, but some feed readers only look there.
 
-    An undeclared *known* namespace (one of ours) is an error, any other a warning;
     *exempt* ones (XHTML inside Atom content, conventionally declared on its div) pass.
     *text*, the document *root* was parsed from, usually spares the walk: see below.
+    (*known*, the namespaces the format's checks read, is kept for the callers' sake.)
     """
     # Each namespace declaration is an attribute spelled "xmlns" or "xmlns:…" (no reference
     # can stand in an attribute name), each of the root's own bindings is one.  So when the
@@ -199,26 +207,18 @@ def check_root_namespaces(root, rep: Report, known: frozenset[str], exempt: froz
     # a namespace, and every namespace in use is bound on the root (or is xml:'s).
     if text is not None and len(_XMLNS.findall(text)) == len(root.nsmap):
         return
-    declared = set(root.nsmap.values()) | exempt
-    declared.add(XML_NS)
-    first: dict[str, object] = {}
+    declared = set(root.nsmap.values()) | exempt | {XML_NS}
+    first: dict[str, _Element] = {}
     for el in root.iter(etree.Element):
-        tag = el.tag
-        if tag[0] == "{":
-            ns = tag[1 : tag.index("}")]
-            if ns not in declared and ns not in first:
+        for name in (el.tag, *el.attrib):
+            ns = name[1 : name.index("}")] if name[0] == "{" else None
+            if ns is not None and ns not in declared and ns not in first:
                 first[ns] = el
-        for name in el.attrib:
-            if name[0] == "{":
-                ns = name[1 : name.index("}")]
-                if ns not in declared and ns not in first:
-                    first[ns] = el
     for ns, el in first.items():
-        severity = "error" if ns in known else "warning"
-        rep.add("xml.namespace-root", f"namespace {ns} is not declared on the root element", el, severity=severity)
+        rep.add("xml.namespace-root", f"namespace {ns} is declared below the root element; some readers look only at the root", el)
 
 
-def text(el) -> str:
+def text(el: _Element) -> str:
     """The element's own text (comments are removed at parse time, so it is all of it)."""
     return el.text or ""
 
@@ -227,7 +227,7 @@ def text(el) -> str:
 XWS = " \t\n\r"
 
 
-def has_text(el) -> bool:
+def has_text(el: _Element) -> bool:
     """True when *el* has non-whitespace text outside its child elements (mixed content)."""
     if el.text and el.text.strip(XWS):
         return True
@@ -238,7 +238,7 @@ def local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def qn(el) -> str:
+def qn(el: _Element) -> str:
     """The element's name as written: ``news:title``, ``loc``."""
     name = el.tag.rpartition("}")[2]
     return f"{el.prefix}:{name}" if el.prefix else name
@@ -306,15 +306,23 @@ W3C = rf"(?:(?!0000)\d{{4}}(?:-(?:0[1-9]|1[0-2]))?|{DATE}(?:T{_HM}(?:{_SEC})?{_T
 #: RFC 3339 date-time as RFC 4287 §3.3 narrows it: upper-case T and Z, seconds, a zone.
 DATETIME = rf"{DATE}T{_HM}{_SEC}{_TZ}"
 
+#: Google News publication_date: a complete date, or one with hours and minutes (seconds
+#: optional) and a zone, as W3C Datetime spells them.
+NEWS_DATE = rf"{DATE}(?:T{_HM}(?:{_SEC})?{_TZ})?"
+
 W3C_RE = re.compile(W3C, re.A)
+NEWS_DATE_RE = re.compile(NEWS_DATE, re.A)
 DATETIME_RE = re.compile(DATETIME, re.A)
 _DT_PARTS = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:Z|([+-])(\d\d):(\d\d))", re.A)
 
 
 def parse_datetime(v: str) -> datetime:
     """A value that matched :data:`DATETIME` as an aware datetime."""
-    y, mo, d, h, mi, s, frac, sign, oh, om = _DT_PARTS.fullmatch(v).groups()
-    tz = timezone.utc
+    m = _DT_PARTS.fullmatch(v)
+    if m is None:
+        raise ValueError(f"not an RFC 3339 date-time: {v!r}")
+    y, mo, d, h, mi, s, frac, sign, oh, om = m.groups()
+    tz = UTC
     if sign:
         off = timedelta(hours=int(oh), minutes=int(om))
         tz = timezone(-off if sign == "-" else off)
@@ -323,35 +331,57 @@ def parse_datetime(v: str) -> datetime:
 
 
 _RFC822 = re.compile(
-    r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s*,\s*)?(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d+)"
-    r"\s+(\d\d):(\d\d)(?::(\d\d))?\s+([A-Za-z]+|[+-]\d{4})",
+    r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s*,\s*)?(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d\d|\d{4})"
+    r"\s+(\d\d):(\d\d)(?::(\d\d))?\s*([A-Za-z]+|[+-]\d{4})",
     re.A,
 )
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_DAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
-_ZONES = {"GMT", "UT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+# RFC 822 §3.1.4: a comment in parentheses may stand between any two tokens (no nesting here).
+_COMMENT = re.compile(r"\([^()]*\)")
+_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+#: RFC 822 §5.1 zones: UT, GMT, the US zones and the military letters (all but J).
+_ZONES = {"GMT", "UT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"} | (set("ABCDEFGHIKLMNOPQRSTUVWXYZ"))
+
+
+def _rfc822_match(v: str) -> re.Match[str] | None:
+    return _RFC822.fullmatch((_COMMENT.sub(" ", v) if "(" in v else v).strip())
 
 
 def rfc822_problem(v: str) -> str | None:
-    """Why *v* is not an RSS date (RFC 822 with a 4-digit year, rssboard.org/rss-profile#data-types-datetime)."""
-    m = _RFC822.fullmatch(v.strip())
+    """Why *v* is not an RFC 822 date as RSS 2.0 allows it (two- or four-digit years), or None."""
+    return rfc822_check(v)[0]
+
+
+def rfc822_check(v: str) -> tuple[str | None, bool]:
+    """:func:`rfc822_problem`, and whether the year has two digits, in one match."""
+    m = _rfc822_match(v)
+    return _rfc822_problem(v, m), m is not None and len(m.group(4)) == 2
+
+
+def _rfc822_problem(v: str, m: re.Match[str] | None) -> str | None:
     if not m:
         return f"{short(v)!r} is not an RFC 822 date such as 'Wed, 19 Jun 2024 08:00:00 +0700'"
     dow, day, mon, year, hh, mm, ss, zone = m.groups()
-    if len(year) != 4:
-        return f"{short(v)!r}: the year must have four digits (RSS Best Practices Profile)"
     if zone not in _ZONES and zone[0] not in "+-":
-        return f"{short(v)!r}: zone {zone!r} is not GMT, a US zone or a numeric offset"
-    # Every number here is ASCII digits of a fixed width, so comparing the strings compares the numbers.
-    if zone[0] in "+-" and (zone[1:3] > "14" or zone[3:] > "59"):
-        return f"{short(v)!r}: offset {zone} is out of range"
-    # datetime(...) would accept exactly a real date with hours 00-23, minutes and seconds 00-59.
-    weekday = _weekday(year, mon, day)
-    if weekday is None or hh > "23" or mm > "59" or (ss is not None and ss > "59"):
+        return f"{short(v)!r}: zone {zone!r} is not UT, GMT, a US zone, a military letter or a numeric offset (RFC 822 §5.1)"
+    weekday = _weekday(_full_year(year), mon, day)
+    if weekday is None or not _real_time(hh, mm, ss):
         return f"{short(v)!r} is not a real date and time"
     if dow and _DAYS[weekday] != dow:
         return f"{short(v)!r}: {day} {mon} {year} is a {_DAYS[weekday]}, not a {dow}"
     return None
+
+
+def _real_time(hh: str, mm: str, ss: str | None) -> bool:
+    # Every number here is ASCII digits of a fixed width, so comparing the strings compares the numbers.
+    return hh <= "23" and mm <= "59" and (ss is None or ss <= "59")
+
+
+def _full_year(year: str) -> str:
+    # RFC 2822 §4.3: a two-digit year is 2000-2049 below 50, else 1950-1999.
+    if len(year) == 4:
+        return year
+    return ("20" if year < "50" else "19") + year
 
 
 @lru_cache(maxsize=1024)
@@ -370,6 +400,6 @@ MIME_RE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(?:\s*;.*)?", 
 UINT_RE = re.compile(r"\d+", re.A)
 UDECIMAL_RE = re.compile(r"\d+(?:\.\d*)?|\.\d+", re.A)
 #: sitemaps.org changefreq values, exactly (the XSD enumerates them without whitespace folding).
-CHANGEFREQS = frozenset("always hourly daily weekly monthly yearly never".split())
+CHANGEFREQS = frozenset(["always", "hourly", "daily", "weekly", "monthly", "yearly", "never"])
 #: xsd:decimal's lexical space.
 DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.A)

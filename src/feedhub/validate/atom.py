@@ -7,146 +7,143 @@ absolute and unique ids, one alternate link per type and hreflang, and summaries
 
 from __future__ import annotations
 
+import binascii
 import re
+from collections.abc import Callable
 
 from lxml import etree
+from lxml.etree import _Element
 
-from ._report import Report
-from ._xml import (
-    ATOM_NS,
-    DATETIME_RE,
-    DC_NS,
-    LANG_RE,
-    MEDIA_NS,
-    MIME_RE,
-    XHTML_NS,
-    XML_NS,
-    XWS,
-    check_root_namespaces,
-    has_text,
-    short,
-    text,
+from ..rules.emails import is_addr_spec
+from ..rules.iri import iri_problem
+from ..rules.languages import LANG_RE
+from ..rules.namespaces import ATOM_NS, DC_NS, MEDIA_NS, XHTML_NS, XML_NS
+from ._atom_entry import _entry_proven
+from ._atom_names import (
+    _A,
+    _ATTRS,
+    _ENTRY_ALLOWED,
+    _ENTRY_ONCE,
+    _FEED_ONCE,
+    _MANY,
+    _NAMES,
+    _NO_ATTRS,
+    _PLAIN,
+    _REQUIRED,
+    _REQUIRED_SET,
+    _TEXT_CONSTRUCTS,
+    _Ids,
+    _Kids,
 )
+from ._report import Report
+from ._xml import DATETIME_RE, MIME_RE, XWS, check_root_namespaces, has_text, local, short, text
 
 KNOWN_NS = frozenset({ATOM_NS, MEDIA_NS, DC_NS})
-_A = "{%s}" % ATOM_NS
-_XHTML = "{%s}" % XHTML_NS
+_XHTML = f"{{{XHTML_NS}}}"
 _XHTML_DIV = _XHTML + "div"
-_LANG = "{%s}lang" % XML_NS
+_LANG = f"{{{XML_NS}}}lang"
 _EXEMPT = frozenset({XHTML_NS})
 
-_FEED_ONCE = frozenset("generator icon id logo rights subtitle title updated".split())
-_MANY = frozenset("author category contributor link".split())
-_ENTRY_ONCE = frozenset("content id published rights source summary title updated".split())
-_REQUIRED = ("id", "title", "updated")
-_TEXT_CONSTRUCTS = frozenset({"title", "subtitle", "rights", "summary"})
-_NO_ATTRS: frozenset[str] = frozenset()
-_ATTRS = {
-    "link": frozenset("href rel type hreflang title length".split()),
-    "category": frozenset({"term", "scheme", "label"}),
-    "generator": frozenset({"uri", "version"}),
-    "content": frozenset({"type", "src"}),
-    **{t: frozenset({"type"}) for t in _TEXT_CONSTRUCTS},
-}
-_PERSON = {"name": 0, "uri": 1, "email": 2}
-#: An absolute IRI: a scheme, a colon, no whitespace (RFC 3987 §2.2, RFC 4287 §4.2.6).
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
-_EMAIL = re.compile(r".+@.+", re.S)
-# Local name of every Atom element any rule here names: one dict lookup per child instead
-# of a prefix test and a slice.  Other Atom names are found the slow way (and reported).
-_NAMES = {_A + n: n for n in _FEED_ONCE | _MANY | _ENTRY_ONCE | {"entry", "feed"} | set(_PERSON)}
-#: Every xml:lang value in the document, in one pass in C.
+#: MIME composite types (RFC 2045 §5.1, RFC 4289 §4.2.6).
+_COMPOSITE = re.compile(r"\s*(?:multipart|message)/", re.I)
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}", re.A)
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+#: Every xml:lang and xml:base value in the document, in one pass in C.
 _XML_LANGS = etree.XPath("//@xml:lang", smart_strings=False)
+_XML_BASES = etree.XPath("//@xml:base/..")
+_BASE = f"{{{XML_NS}}}base"
 
 
-def check_atom(root, rep: Report, source: str | None = None) -> None:
+
+def check_atom(root: _Element, rep: Report, source: str | None = None) -> None:
     """Check an Atom feed; *source*, the decoded document, lets the namespace check skip its walk."""
     check_root_namespaces(root, rep, KNOWN_NS, exempt=_EXEMPT, text=source)
     _langs(root, rep)
+    if source is None or "base=" in source:  # no xml:base anywhere: no walk for it
+        _bases(root, rep)
+    _attributes(root, "feed", rep)
     kids = _children(root, "feed", _FEED_ONCE, _FEED_ONCE | _MANY | {"entry"}, rep)
     entries = kids.pop("entry", [])
     if entries:
         for c in entries[0].itersiblings():
             if c.tag != _A + "entry":
-                rep.add("atom.order", f"<{c.tag.rpartition('}')[2]}> comes after the first entry; feed metadata goes before the entries (RFC 4287 Appendix B)", c)
+                rep.add("atom.order", f"<{local(c.tag)}> comes after the first entry; feed metadata goes before the entries (RFC 4287 Appendix B)", c)
     _required(root, kids, "feed", rep)
     _members(kids, rep)
-    feed_author = bool(kids.get("author"))
     links = kids.get("link", [])
-    if not any(l.get("rel") == "self" for l in links):
+    if not any(link.get("rel") == "self" for link in links):
         rep.add("atom.self", 'feed should have <link rel="self" href="…"/> with its own URL (RFC 4287 §4.2.7.2)', root)
     _alternates(links, rep)
-    ids: dict[str, int] = {}
+    ids: _Ids = {}
     for n, entry in enumerate(entries, 1):
-        _entry(entry, n, feed_author, ids, rep)
+        _entry(entry, n, bool(kids.get("author")), ids, rep)
 
 
-def _children(el, what: str, once: frozenset, allowed: frozenset, rep: Report) -> dict[str, list]:
+def _children(el: _Element, what: str, once: frozenset[str], allowed: frozenset[str], rep: Report) -> _Kids:
     """Atom children of *el* (atom:*what*) by local name; foreign ones are extensions and allowed anywhere."""
-    out: dict[str, list] = {}
-    repeated = False
+    out: _Kids = {}
+    # The walk below runs for every element of a feed: names are looked up in one dict, and
+    # stray text is spotted on the way (has_text would walk the children again).
     stray = bool(el.text and el.text.strip(XWS))
     for c in el:
-        tail = c.tail
-        if tail and not stray and tail.strip(XWS):
-            stray = True
-        tag = c.tag
-        name = _NAMES.get(tag)
+        if c.tail and not stray:
+            stray = bool(c.tail.strip(XWS))
+        name = _NAMES.get(c.tag) or _atom_name(c)
         if name is None:
-            if not tag.startswith(_A):
-                continue
-            name = tag[len(_A) :]
+            continue
         if name in allowed:
-            found = out.get(name)
-            if found is None:
-                out[name] = [c]
-            else:
-                found.append(c)
-                repeated = repeated or name in once
+            out.setdefault(name, []).append(c)
         else:
             rep.add("atom.unknown-element", f"atom:{name} is not allowed in atom:{what}", c)
-    if repeated:
-        for name in once:
-            if len(out.get(name, ())) > 1 and name not in _REQUIRED:
-                rep.add("atom.cardinality", f"atom:{name} may appear only once in atom:{what}", out[name][1])
+    _cardinality(out, once, what, rep)
     if stray:
         rep.add("atom.stray-text", f"text directly inside atom:{what} is not allowed", el)
-    _attributes(el, what, rep)
     return out
 
 
-def _required(el, kids: dict, what: str, rep: Report) -> None:
+def _cardinality(out: _Kids, once: frozenset[str], what: str, rep: Report) -> None:
+    for name, found in out.items():
+        if len(found) > 1 and name in once and name not in _REQUIRED_SET:
+            rep.add("atom.cardinality", f"atom:{name} may appear only once in atom:{what}", found[1])
+
+
+def _atom_name(c: _Element) -> str | None:
+    """The local name of an Atom element, None for anything else (an extension)."""
+    return c.tag[len(_A) :] if c.tag.startswith(_A) else None
+
+
+def _required(el: _Element, kids: _Kids, what: str, rep: Report) -> None:
     for name in _REQUIRED:
         found = kids.get(name, ())
         if len(found) != 1:
             rep.add(f"atom.{what}.{name}", f"atom:{what} needs exactly one atom:{name}, found {len(found)}", found[1] if found else el)
 
 
-def _members(kids: dict[str, list], rep: Report) -> None:
-    """Check every child element by what it is."""
+def _members(kids: _Kids, rep: Report) -> None:
+    """Check every child element by what it is (its attributes here, for all of them)."""
     for name, els in kids.items():
         check = _MEMBER[name]
         for el in els:
+            _attributes(el, name, rep)
             check(el, name, rep)
 
 
-def _id(el, name: str, rep: Report) -> None:
-    _attributes(el, name, rep)
+def _id(el: _Element, name: str, rep: Report) -> None:
+    v = el.text or ""
+    why = iri_problem(v, absolute=True) if v else "is empty"
     if len(el):
         rep.add("atom.id", "atom:id holds text only, an IRI", el[0])
-    elif not _IRI.fullmatch(v := el.text or ""):
-        rep.add("atom.id", f"atom:id must be an absolute IRI such as 'tag:example.com,2024:1' or a URL, not {short(v)!r}", el)
+    elif why:
+        rep.add("atom.id", f"atom:id must be an absolute IRI such as 'tag:example.com,2024:1' or a URL; {short(v)!r} {why} (RFC 4287 §4.2.6)", el)
 
 
-def _date(el, name: str, rep: Report) -> None:
-    _attributes(el, name, rep)
-    v = (el.text or "").strip(XWS)
+def _date(el: _Element, name: str, rep: Report) -> None:
+    v = el.text or ""
     if len(el) or not DATETIME_RE.fullmatch(v):
-        rep.add("atom.date", f"atom:{name} {short(v)!r} is not an RFC 3339 date-time with upper-case T and a zone, e.g. 2024-06-19T08:00:00+07:00 (RFC 4287 §3.3)", el)
+        rep.add("atom.date", f"atom:{name} {short(v)!r} is not an RFC 3339 date-time with upper-case T and a zone and nothing around it, e.g. 2024-06-19T08:00:00+07:00 (RFC 4287 §3.3)", el)
 
 
-def _text_construct(el, name: str, rep: Report) -> None:
-    _attributes(el, name, rep)
+def _text_construct(el: _Element, name: str, rep: Report) -> None:
     t = el.get("type", "text")
     if t == "xhtml":
         _xhtml(el, rep, "atom.text")
@@ -156,20 +153,40 @@ def _text_construct(el, name: str, rep: Report) -> None:
         rep.add("atom.text", f'type="{t}" holds no elements; escape markup as text (RFC 4287 §3.1.1)', el[0])
 
 
-def _text_only(el, name: str, rep: Report) -> None:
-    _attributes(el, name, rep)
+def _text_only(el: _Element, name: str, rep: Report) -> None:
     if len(el):
         rep.add("atom.text", f"atom:{name} holds text only", el[0])
 
 
-def _category(el, name: str, rep: Report) -> None:
-    _attributes(el, name, rep)
-    if not el.get("term"):
-        rep.add("atom.category.term", "atom:category needs a non-empty term", el)
+def _iri_text(el: _Element, name: str, rep: Report) -> None:
+    """atom:icon, atom:logo, atom:uri: text only, an IRI reference (RFC 4287 §4.2.5, §4.2.8, §3.2.2)."""
+    _text_only(el, name, rep)
+    _iri(el.text or "", f"atom:{name}", el, rep)
+
+
+def _iri(v: str, what: str, el: _Element, rep: Report, attr: str | None = None) -> None:
+    why = iri_problem(v)
+    if why:
+        rep.add("atom.iri", f"{what} {short(v)!r} {why}", el, attr=attr)
+
+
+def _generator(el: _Element, name: str, rep: Report) -> None:
+    _text_only(el, name, rep)
+    uri = el.get("uri")
+    if uri is not None:
+        _iri(uri, "generator uri", el, rep, "uri")
+
+
+def _category(el: _Element, name: str, rep: Report) -> None:
+    if el.get("term") is None:
+        rep.add("atom.category.term", "atom:category needs a term", el)
+    scheme = el.get("scheme")
+    if scheme is not None:
+        _iri(scheme, "category scheme", el, rep, "scheme")
     _no_atom_children(el, name, rep)
 
 
-def _source(el, name: str, rep: Report) -> None:
+def _source(el: _Element, name: str, rep: Report) -> None:
     src = _children(el, name, _FEED_ONCE, _FEED_ONCE | _MANY, rep)
     for tag in _REQUIRED:
         if len(src.get(tag, ())) > 1:
@@ -177,108 +194,130 @@ def _source(el, name: str, rep: Report) -> None:
     _members(src, rep)
 
 
-def _attributes(el, name: str, rep: Report, keys: list[str] | None = None) -> None:
-    """Attributes without a namespace that RFC 4287 does not define on atom:*name* (which *el* is).
-
-    *keys* are ``el.keys()`` when the caller has them already.
-    """
-    if keys is None:
-        keys = el.keys()
-    if keys:
-        allowed = _ATTRS.get(name, _NO_ATTRS)
-        if allowed.issuperset(keys):
-            return
-        for key in keys:
-            if key[0] != "{" and key not in allowed:
-                rep.add("atom.attribute", f"attribute {key!r} is not defined on atom:{name} (RFC 4287)", el, attr=key)
+def _attributes(el: _Element, name: str, rep: Report) -> None:
+    """Attributes without a namespace that RFC 4287 does not define on atom:*name* (which *el* is)."""
+    keys: list[str] = el.keys()  # type: ignore[assignment]  # the stubs say str | bytes; lxml gives str
+    if not keys:
+        return
+    allowed = _ATTRS.get(name, _NO_ATTRS)
+    if allowed.issuperset(keys):
+        return
+    for key in keys:
+        if key[0] != "{" and key not in allowed:
+            rep.add("atom.attribute", f"attribute {key!r} is not defined on atom:{name} (RFC 4287)", el, attr=key)
 
 
-def _no_atom_children(el, name: str, rep: Report) -> None:
-    if len(el):
-        for c in el:
-            if c.tag.startswith(_A):
-                rep.add("atom.unknown-element", f"atom:{c.tag[len(_A):]} is not allowed in atom:{name}", c)
+def _no_atom_children(el: _Element, name: str, rep: Report) -> None:
+    if not len(el):
+        return
+    for c in el.iterchildren(_A + "*"):
+        rep.add("atom.unknown-element", f"atom:{local(c.tag)} is not allowed in atom:{name}", c)
 
 
-def _xhtml(el, rep: Report, rule: str) -> None:
+def _xhtml(el: _Element, rep: Report, rule: str) -> None:
     kids = list(el)
     if len(kids) != 1 or kids[0].tag != _XHTML_DIV or has_text(el):
         rep.add(rule, 'type="xhtml" content must be exactly one xhtml:div (RFC 4287 §3.1.1.3)', el)
         return
     for d in kids[0].iterdescendants():
         if not d.tag.startswith(_XHTML):
-            rep.add(rule, f"<{d.tag}> inside the xhtml:div is not XHTML", d)
+            rep.add("atom.xhtml-foreign", f"<{local(d.tag)}> inside the xhtml:div is not XHTML; readers may drop it (RFC 4287 §3.1.1.3)", d)
             return
 
 
-def _person(el, what: str, rep: Report) -> None:
-    parts: dict[str, list] = {}
-    stray = bool(el.text and el.text.strip(XWS))
+def _person(el: _Element, what: str, rep: Report) -> None:
+    parts: _Kids = {}
     for c in el:
-        tail = c.tail
-        if tail and not stray and tail.strip(XWS):
-            stray = True
-        tag = c.tag
-        name = _NAMES.get(tag)
+        name = _NAMES.get(c.tag) or _atom_name(c)
         if name is None:
-            if not tag.startswith(_A):
-                continue
-            name = tag[len(_A) :]
+            continue
         if name not in _PERSON:
             rep.add("atom.unknown-element", f"atom:{name} is not allowed in atom:{what}", c)
             continue
-        found = parts.get(name)
-        if found is None:
-            parts[name] = [c]
-        else:
-            found.append(c)
+        parts.setdefault(name, []).append(c)
         _attributes(c, name, rep)
-        if len(c):
-            rep.add("atom.text", f"atom:{name} holds text only", c)
+        _PERSON[name](c, name, rep)
     if len(parts.get("name", ())) != 1:
         rep.add("atom.person", f"atom:{what} needs exactly one atom:name", el)
     for name in ("uri", "email"):
         if len(parts.get(name, ())) > 1:
             rep.add("atom.person", f"atom:{name} may appear only once in a person", parts[name][1])
-    for e in parts.get("email", ()):
-        if not _EMAIL.fullmatch(text(e)):
-            rep.add("atom.person", f"atom:email {short(text(e))!r} is not an e-mail address", e)
-    if stray:
+    if has_text(el):
         rep.add("atom.stray-text", f"text directly inside atom:{what} is not allowed", el)
-    _attributes(el, what, rep)
 
 
-def _link(el, name: str, rep: Report) -> None:
-    keys = el.keys()  # which attributes are there: a get() only for those
-    _attributes(el, name, rep, keys)
-    if "href" not in keys:
+def _email(el: _Element, name: str, rep: Report) -> None:
+    _text_only(el, name, rep)
+    if not is_addr_spec(v := el.text or ""):
+        rep.add("atom.email", f"atom:email {short(v)!r} is not an e-mail address (an RFC 2822 addr-spec: no name, no comment, no space)", el)
+
+
+_PERSON: dict[str, Callable[[_Element, str, Report], None]] = {"name": _text_only, "uri": _iri_text, "email": _email}
+
+
+def _link(el: _Element, name: str, rep: Report) -> None:
+    href, t, lang = el.get("href"), el.get("type"), el.get("hreflang")
+    if href is None:
         rep.add("atom.link.href", "atom:link needs an href (RFC 4287 §4.2.7.1)", el)
-    if "type" in keys and not MIME_RE.fullmatch(t := el.get("type")):
+    else:
+        _iri(href, "link href", el, rep, "href")
+    if t is not None and not MIME_RE.fullmatch(t):
         rep.add("atom.link.type", f"link type must be a MIME media type such as text/html, not {t!r}", el, attr="type")
-    if "hreflang" in keys and not LANG_RE.fullmatch(lang := el.get("hreflang")):
+    if lang is not None and not LANG_RE.fullmatch(lang):
         rep.add("atom.lang", f"hreflang {lang!r} is not a language tag (RFC 3066)", el, attr="hreflang")
     _no_atom_children(el, name, rep)
 
 
-def _content(el, name: str, rep: Report) -> None:
-    _attributes(el, name, rep)
+def _content(el: _Element, name: str, rep: Report) -> None:
     t, src = el.get("type"), el.get("src")
-    if src is not None:
-        if t in ("text", "html", "xhtml") or (t is not None and not MIME_RE.fullmatch(t)):
-            rep.add("atom.content", f'atom:content with src needs a MIME type, not type="{t}" (RFC 4287 §4.1.3.1)', el, attr="type")
-        if len(el) or (el.text or "").strip(XWS):
-            rep.add("atom.content", "atom:content with src must be empty (RFC 4287 §4.1.3.2)", el)
-    elif t == "xhtml":
-        _xhtml(el, rep, "atom.content")
-    elif t in (None, "text", "html"):
-        if len(el):
-            rep.add("atom.content", f'type="{t or "text"}" content holds no elements; escape markup as text', el[0])
-    elif not MIME_RE.fullmatch(t):
+    if t is not None and t not in _PLAIN and not MIME_RE.fullmatch(t):
         rep.add("atom.content", f'content type must be "text", "html", "xhtml" or a MIME type, not {t!r} (RFC 4287 §4.1.3.1)', el, attr="type")
+    elif t is not None and _COMPOSITE.match(t):
+        rep.add("atom.content", f"content type {t!r} is a composite type, which atom:content must not have (RFC 4287 §4.1.3.1)", el, attr="type")
+    elif src is not None:
+        _out_of_line(el, t, src, rep)
+    else:
+        _inline(el, t or "text", rep)
+
+
+def _out_of_line(el: _Element, t: str | None, src: str, rep: Report) -> None:
+    _iri(src, "content src", el, rep, "src")
+    if t in _PLAIN:
+        rep.add("atom.content", f'atom:content with src needs a MIME type, not type="{t}" (RFC 4287 §4.1.3.1)', el, attr="type")
+    if len(el) or (el.text or "").strip(XWS):
+        rep.add("atom.content", "atom:content with src must be empty (RFC 4287 §4.1.3.2)", el)
+
+
+def _inline(el: _Element, t: str, rep: Report) -> None:
+    """RFC 4287 §4.1.3.3: what inline content of each type may hold."""
+    base = t.split(";")[0].strip(XWS).lower()
+    if base == "xhtml":
+        _xhtml(el, rep, "atom.content")
+    elif _is_xml_type(base):
+        return  # any markup
+    elif len(el):
+        rep.add("atom.content", f'type="{t}" content holds no elements; escape markup as text (RFC 4287 §4.1.3.3)', el[0])
+    elif base not in ("text", "html") and not base.startswith("text/") and not _is_base64(el.text or ""):
+        rep.add("atom.content", f'type="{t}" content must be Base64 (RFC 4287 §4.1.3.3 item 6, RFC 3548 §3)', el)
+
+
+def _is_xml_type(t: str) -> bool:
+    return t.endswith(("/xml", "+xml", "-xml"))
+
+
+def _is_base64(v: str) -> bool:
+    data = _XML_SPACE.sub("", v)
+    if len(data) % 4 or not _BASE64.fullmatch(data):
+        return False
+    try:
+        binascii.a2b_base64(data, strict_mode=True)
+    except binascii.Error:
+        return False
+    return True
 
 
 #: The check for each Atom child by local name (every name _children can return).
-_MEMBER = {
+_MEMBER: dict[str, Callable[[_Element, str, Report], None]] = {
     "id": _id,
     "updated": _date,
     "published": _date,
@@ -287,177 +326,85 @@ _MEMBER = {
     "contributor": _person,
     "link": _link,
     "category": _category,
-    "icon": _text_only,
-    "logo": _text_only,
-    "generator": _text_only,
+    "icon": _iri_text,
+    "logo": _iri_text,
+    "generator": _generator,
     "content": _content,
     "source": _source,
 }
 
 
-def _needs_summary(content) -> bool:
+def _needs_summary(content: _Element) -> bool:
     """RFC 4287 §4.1.1.1: out-of-line content, or content that is neither text nor XML."""
     if content.get("src") is not None:
         return True
     t = (content.get("type") or "text").split(";")[0].strip().lower()
-    if t in ("text", "html", "xhtml") or "/" not in t:
+    if t in _PLAIN or "/" not in t:
         return False
-    return not (t.startswith("text/") or t.endswith("/xml") or t.endswith("+xml"))
+    return not (t.startswith("text/") or _is_xml_type(t))
 
 
-def _entry(entry, n: int, feed_author: bool, ids: dict[str, int], rep: Report) -> None:
+def _entry(entry: _Element, n: int, feed_author: bool, ids: _Ids, rep: Report) -> None:
     if _entry_proven(entry, n, feed_author, ids):
         return
+    _attributes(entry, "entry", rep)
     kids = _children(entry, "entry", _ENTRY_ONCE, _ENTRY_ALLOWED, rep)
     _required(entry, kids, "entry", rep)
     _members(kids, rep)
-    for el in kids.get("id", ())[:1]:
-        v = text(el)
-        if v in ids:
-            rep.add("atom.entry.id-unique", f"entry id {short(v)!r} is also the id of entry {ids[v]} (RFC 4287 §4.2.6)", el)
-        else:
-            ids[v] = n
+    _entry_id(kids, n, ids, rep)
     # §4.1.2 would accept an author in atom:source, but §4.1.1 still wants one in every
     # entry of a feed that has none itself.
     if not feed_author and "author" not in kids:
         rep.add("atom.author", "entry has no atom:author and neither has the feed (RFC 4287 §4.1.1)", entry)
-    links = kids.get("link", ())
-    content = kids.get("content", (None,))[0]
-    if content is None and not any(l.get("rel", "alternate") == "alternate" for l in links):
+    links = kids.get("link", [])
+    content = kids.get("content", [None])[0]
+    if content is None and not any(link.get("rel", "alternate") == "alternate" for link in links):
         rep.add("atom.entry.alternate", 'an entry without atom:content needs a <link rel="alternate"> (RFC 4287 §4.1.1)', entry)
     if content is not None and _needs_summary(content) and "summary" not in kids:
         rep.add("atom.entry.summary", "an entry with out-of-line or binary content needs an atom:summary (RFC 4287 §4.1.1.1)", entry)
     _alternates(links, rep)
 
 
-# ---------------------------------------------------------------------------- the usual entry, in one pass
-
-_ENTRY_ALLOWED = _ENTRY_ONCE | _MANY
-_LINK_ATTRS = _ATTRS["link"]
-_CATEGORY_ATTRS = _ATTRS["category"]
-_CONTENT_ATTRS = _ATTRS["content"]
-_TEXT_ATTRS = frozenset({"type"})
-_PLAIN_TEXT = (None, "text", "html")
-
-
-def _entry_proven(entry, n: int, feed_author: bool, ids: dict[str, int]) -> bool:
-    """True when _entry would find nothing wrong with *entry*; its id is then recorded in *ids*.
-
-    The same checks as _children, _required, _members and the rest of _entry, in one pass
-    over the children and for the shapes an entry usually has.  Anything else (an attribute
-    it does not expect, xhtml text, atom:source, out-of-line or other content, children in
-    links and categories) and any problem return False, before *ids* is touched: then the
-    full check runs and reports, in its own order.  tests/test_validate_shortcuts.py holds
-    the two to the same answers.
-    """
-    if (entry.text and entry.text.strip(XWS)) or any(key[0] != "{" for key in entry.keys()):
-        return False
-    seen = set()  # the once-only children met so far
-    author = alternate = False
-    content = entry_id = None
-    alternates = set()
-    for c in entry:
-        tail = c.tail
-        if tail and tail.strip(XWS):
-            return False
-        tag = c.tag
-        name = _NAMES.get(tag)
-        if name is None:
-            if tag.startswith(_A):
-                return False
-            continue  # an extension
-        if name in _ENTRY_ONCE:
-            if name in seen:
-                return False
-            seen.add(name)
-        elif name not in _MANY:
-            return False
-        keys = c.keys()
-        if name == "link":
-            if not _LINK_ATTRS.issuperset(keys) or "href" not in keys or len(c):
-                return False
-            if "type" in keys and not MIME_RE.fullmatch(c.get("type")):
-                return False
-            if "hreflang" in keys and not LANG_RE.fullmatch(c.get("hreflang")):
-                return False
-            if "rel" not in keys or c.get("rel") == "alternate":
-                key = (c.get("type"), c.get("hreflang"))
-                if key in alternates:
-                    return False
-                alternates.add(key)
-                alternate = True
-        elif name == "category":
-            if not _CATEGORY_ATTRS.issuperset(keys) or not c.get("term") or len(c):
-                return False
-        elif name == "updated" or name == "published":
-            if keys or len(c) or not DATETIME_RE.fullmatch((c.text or "").strip(XWS)):
-                return False
-        elif name == "id":
-            entry_id = c.text or ""
-            if keys or len(c) or not _IRI.fullmatch(entry_id) or entry_id in ids:
-                return False
-        elif name == "author" or name == "contributor":
-            if keys or not _person_proven(c):
-                return False
-            author = author or name == "author"
-        elif name == "content":
-            # Inline text or HTML only: never needs a summary (RFC 4287 §4.1.1.1).
-            if not _CONTENT_ATTRS.issuperset(keys) or "src" in keys or c.get("type") not in _PLAIN_TEXT or len(c):
-                return False
-            content = c
-        elif name in _TEXT_CONSTRUCTS:
-            if not _TEXT_ATTRS.issuperset(keys) or c.get("type", "text") not in ("text", "html") or len(c):
-                return False
-        else:  # atom:source
-            return False
-    if not {"id", "title", "updated"} <= seen or not (feed_author or author) or (content is None and not alternate):
-        return False
-    ids[entry_id] = n
-    return True
+def _entry_id(kids: _Kids, n: int, ids: _Ids, rep: Report) -> None:
+    """Entries that share an id are one entry (§4.1.1); their updated should differ."""
+    if not kids.get("id"):
+        return
+    el = kids["id"][0]
+    v = text(el)
+    updated = text(kids["updated"][0]) if kids.get("updated") else None
+    seen = ids.get(v)
+    if seen is None:
+        ids[v] = (n, updated)
+    elif rep.publish:
+        rep.add("atom.entry.id-unique", f"entry id {short(v)!r} is also the id of entry {seen[0]}", el)
+    elif seen[1] == updated:
+        rep.add("atom.entry.id-repeat", f"entry id {short(v)!r} is also the id of entry {seen[0]}, with the same atom:updated; a new version should have a new one (RFC 4287 §4.1.1)", el)
 
 
-def _person_proven(el) -> bool:
-    """True when _person would find nothing wrong with *el*, whose own attributes the caller checked."""
-    if el.text and el.text.strip(XWS):
-        return False
-    count = {"name": 0, "uri": 0, "email": 0}
-    for c in el:
-        tail = c.tail
-        if tail and tail.strip(XWS):
-            return False
-        tag = c.tag
-        name = _NAMES.get(tag)
-        if name is None:
-            if tag.startswith(_A):
-                return False
-            continue
-        if name not in count or c.keys() or len(c):
-            return False
-        count[name] += 1
-        if name == "email" and not _EMAIL.fullmatch(c.text or ""):
-            return False
-    return count["name"] == 1 and count["uri"] <= 1 and count["email"] <= 1
-
-
-def _alternates(links, rep: Report) -> None:
+def _alternates(links: list[_Element], rep: Report) -> None:
     seen = set()
-    for l in links:
-        if l.get("rel", "alternate") != "alternate":
+    for link in links:
+        if link.get("rel", "alternate") != "alternate":
             continue
-        key = (l.get("type"), l.get("hreflang"))
+        key = (link.get("type"), link.get("hreflang"))
         if key in seen:
-            rep.add("atom.link.alternate-duplicate", f"a second alternate link with type={key[0]!r} and hreflang={key[1]!r} (RFC 4287 §4.1.1)", l)
+            rep.add("atom.link.alternate-duplicate", f"a second alternate link with type={key[0]!r} and hreflang={key[1]!r} (RFC 4287 §4.1.1)", link)
         seen.add(key)
 
 
-def _langs(root, rep: Report) -> None:
-    """xml:lang anywhere: a language tag; empty ("unknown", XML 1.0 §2.12) only outside Atom's own elements."""
-    # Every value a language tag (the usual case, and "" is not one): nothing to report.
-    if all(map(LANG_RE.fullmatch, _XML_LANGS(root))):
+def _langs(root: _Element, rep: Report) -> None:
+    """xml:lang anywhere: a language tag, or empty ("no language", XML 1.0 §2.12)."""
+    values: list[str] = _XML_LANGS(root)  # type: ignore[assignment]
+    if all(v == "" or LANG_RE.fullmatch(v) for v in values):
         return
     for el in root.iter():
         v = el.get(_LANG)
-        if v is None or (v == "" and not el.tag.startswith(_A)):
-            continue
-        if not LANG_RE.fullmatch(v):
-            rep.add("atom.lang", f"xml:lang {v!r} is not a language tag (RFC 3066)", el, attr=_LANG)
+        if v and not LANG_RE.fullmatch(v):
+            rep.add("atom.lang", f"xml:lang {v!r} is not a language tag (BCP 47)", el, attr=_LANG)
+
+
+def _bases(root: _Element, rep: Report) -> None:
+    """xml:base anywhere: an IRI reference (RFC 4287 §2, RFC 3987)."""
+    owners: list[_Element] = _XML_BASES(root)  # type: ignore[assignment]
+    for el in owners:
+        _iri(el.get(_BASE) or "", "xml:base", el, rep, _BASE)
