@@ -93,7 +93,7 @@ def test_status_help_has_a_description(capsys):
 def test_validate_path_has_help_text(capsys):
     with pytest.raises(SystemExit):
         main(["validate", "--help"])
-    assert "a file to check" in " ".join(capsys.readouterr().out.split())
+    assert "a feed, sitemap or robots.txt file" in " ".join(capsys.readouterr().out.split())
 
 
 def test_a_build_without_a_store_makes_no_output_dir(tmp_path, capsys, monkeypatch):
