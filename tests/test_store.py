@@ -1,9 +1,13 @@
-"""The store, written against the :class:`feedhub.store.Store` protocol (issue 2).
+"""The store, written against the :class:`feedhub.store.Store` protocol (issues 2, 13, 17).
 
-Every test taking the ``store`` fixture runs once per backend in ``BACKENDS``.
-A server backend (PostgreSQL) joins by adding its name there and a branch in
-``store_url`` that hands out a fresh, empty database.  Tests about the SQLite
-file itself (WAL, schema version, corrupt files) take ``sqlite_path`` instead.
+Every test taking the ``store`` or ``store_url`` fixture runs once per backend in
+``BACKENDS``: SQLite in a temporary file, PostgreSQL in a fresh database created
+for that test alone and dropped after it (so parallel runs never collide).  The
+server is ``$FEEDHUB_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``,
+the one ``.ci/postgres`` provides).  Without a server the PostgreSQL cases skip
+with the reason, except under ``CI``, where they fail: CI must test both.
+Tests about the SQLite file itself (WAL, schema version, corrupt files) take
+``sqlite_path`` instead.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import collections.abc
 import inspect
 import os
 import sqlite3
+import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -23,25 +28,56 @@ from feedhub.contract import parse_article
 from feedhub.errors import StoreError
 from feedhub.model import FeedFilter, SitemapRow, article_to_dict
 from feedhub.store import UpsertResult, open_store
-from feedhub.store.sqlite import SCHEMA_VERSION
+from feedhub.store.migrations import SCHEMA_VERSION
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 ALL = FeedFilter()
 UTC = timezone.utc
+ADMIN_URL = os.environ.get("FEEDHUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _admin():
+    """An autocommit connection to the test server's maintenance database, or skip/fail saying why."""
+    try:
+        import psycopg
+    except ImportError as e:  # pragma: no cover - psycopg is a test extra
+        reason = f"psycopg not installed: {e}"
+    else:
+        try:
+            return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
+        except psycopg.Error as e:
+            reason = f"no PostgreSQL at {ADMIN_URL}: {str(e).strip().splitlines()[0]}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must test PostgreSQL: run .ci/postgres first)", pytrace=False)
+    pytest.skip(f"{reason} (start one with .ci/postgres)")
+
+
+@pytest.fixture
+def pg_url():
+    """The URL of a new, empty database that exists for this test only."""
+    admin = _admin()
+    name = f"feedhub_test_{uuid.uuid4().hex[:16]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def store_url(request, tmp_path):
     if request.param == "sqlite":
         return "sqlite:///" + str(tmp_path / "s.sqlite3")
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")
     raise AssertionError(f"no fixture for backend {request.param}")  # pragma: no cover
 
 
 @pytest.fixture
 def store(store_url):
-    s = open_store(store_url, create=True)
-    yield s
-    s.close()
+    with open_store(store_url, create=True) as s:
+        yield s
 
 
 @pytest.fixture

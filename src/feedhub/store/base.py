@@ -195,7 +195,10 @@ def open_store(url: str, *, create: bool = False) -> Store:
     if target is None:
         raise StoreError(f"store url {redact(url)!r}: unsupported scheme {scheme!r} (supported: {', '.join(sorted(_BACKENDS))})")
     module, _, function = target.partition(":")
-    opener: Opener = getattr(importlib.import_module(module), function)
+    try:
+        opener: Opener = getattr(importlib.import_module(module), function)
+    except ModuleNotFoundError as e:  # the driver is an optional extra
+        raise StoreError(f"store url {redact(url)!r}: the {scheme} backend needs the Python package {e.name!r} (pip install 'feedhub[postgres]')") from e
     return opener(url, create)
 
 
