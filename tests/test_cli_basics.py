@@ -14,7 +14,7 @@ from conftest import SITE_TOML
 from feedhub import __version__, cli
 from feedhub.cli import main
 
-EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status"}
+EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status", "store"}
 
 CONFIG = SITE_TOML
 

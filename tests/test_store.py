@@ -18,7 +18,7 @@ import os
 import sqlite3
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,7 @@ from feedhub.store.migrations import SCHEMA_VERSION
 
 BACKENDS = ["sqlite", "postgresql"]
 ALL = FeedFilter()
-UTC = timezone.utc
+UTC = UTC
 ADMIN_URL = os.environ.get("FEEDHUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -577,3 +577,87 @@ def test_sitemap_stream_walks_the_primary_key_without_sorting(sqlite_path):
         assert "SCAN articles" in plan, plan
     finally:
         store.close()
+
+
+# -- lifecycle, tombstones, records, groups (issues 13 and 17) ------------------------
+
+
+def test_with_block_closes_the_store(store_url):
+    with open_store(store_url, create=True) as s:
+        s.upsert([make_article(1)])
+        assert s.count() == 1
+    with pytest.raises(StoreError, match="used after close"):
+        s.count()
+    s.close()  # closing twice is fine
+    with open_store(store_url) as again:
+        assert again.count() == 1
+
+
+def test_with_block_closes_on_error(store_url):
+    with pytest.raises(RuntimeError), open_store(store_url, create=True) as s:
+        raise RuntimeError("boom")
+    with pytest.raises(StoreError, match="used after close"):
+        s.change_token()
+
+
+def test_mark_deleted_makes_tombstones_and_returns_unknown_ids(store):
+    store.upsert([make_article(n) for n in (1, 2, 3)])
+    token = store.change_token()
+    assert store.mark_deleted(["art-1", "nope", "art-3", "other"]) == ["nope", "other"]
+    assert store.change_token() > token
+    assert ids(store.newest(ALL, 10)) == ["art-2"]
+    assert (store.count(), store.count("deleted"), store.count(None)) == (1, 2, 3)
+    assert store.get("art-1") == make_article(1, status="deleted")
+    # Idempotent, and the same tombstone an ingest of status "deleted" makes.
+    token = store.change_token()
+    assert store.mark_deleted(["art-1"]) == []
+    assert store.upsert([make_article(3, status="deleted")]) == UpsertResult(unchanged=1)
+    assert store.change_token() == token
+    assert store.mark_deleted([]) == []
+
+
+def test_iter_records_returns_every_status_in_id_order(store):
+    store.upsert([make_article(2, tags=("b", "a")), make_article(1, status="draft"), make_article(3, status="deleted")])
+    records = list(store.iter_records())
+    assert [r.id for r in records] == ["art-1", "art-2", "art-3"]
+    assert [r.status for r in records] == ["draft", "published", "deleted"]
+    assert records[1].tags == ("b", "a")
+    # Written back as they are, they change nothing.
+    assert store.upsert(records) == UpsertResult(unchanged=3)
+
+
+def test_ids_sort_by_code_point_on_every_backend(store):
+    # The archive sitemap's order must not depend on the backend or the server's locale.
+    names = ["b", "B", "a-2", "a_1", "a10", "a9", "é", "e", "z", "中文", "Ω", "😀", " space"]
+    store.upsert([make_article(n, id=name) for n, name in enumerate(names, 1)])
+    assert [r.id for r in store.iter_records()] == sorted(names)
+    by_url = {make_article(n).url: name for n, name in enumerate(names, 1)}
+    assert [by_url[r.url] for r in store.iter_sitemap_rows()] == sorted(names)
+
+
+def test_info_reports_version_counts_and_token(store):
+    store.upsert([make_article(1), make_article(2, status="draft")])
+    info = store.info()
+    assert (info.schema_version, info.articles, info.published, info.change_token) == (SCHEMA_VERSION, 2, 1, store.change_token())
+    assert info.backend in BACKENDS
+    assert "***" not in info.url
+
+
+def test_group_locks_are_exclusive_per_group_between_connections(store_url):
+    with open_store(store_url, create=True) as a, open_store(store_url) as b:
+        assert a.try_lock_group("feeds") is True
+        assert a.try_lock_group("feeds") is True  # asking again for a held group is fine
+        if store_url.startswith("sqlite"):
+            # One host's output lock already serialises SQLite builders.
+            assert b.try_lock_group("feeds") is True
+            return
+        assert b.try_lock_group("feeds") is False
+        assert b.try_lock_group("sitemaps") is True
+        assert a.try_lock_group("sitemaps") is False
+        a.release_group("feeds")
+        a.release_group("feeds")  # not held any more: a no-op
+        assert b.try_lock_group("feeds") is True
+        assert a.try_lock_group("feeds") is False
+        b.close()  # a dead daemon's connection ends: its groups are free
+        assert a.try_lock_group("feeds") is True
+        assert a.try_lock_group("sitemaps") is True

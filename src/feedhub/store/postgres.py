@@ -225,9 +225,15 @@ class PostgresStore(StoreLifecycle):
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
-        self._groups.clear()
-        if conn is not None:
-            try:
-                conn.close()
-            except psycopg.Error:
-                pass
+        if conn is None:
+            return
+        try:
+            if self._groups:
+                # The server frees a session's locks only once it notices the session ended;
+                # unlocking first lets another daemon take over the moment this one stops.
+                conn.execute("SELECT pg_advisory_unlock_all()")
+        except psycopg.Error:
+            pass  # a broken connection: the server frees the locks with it
+        finally:
+            self._groups.clear()
+            conn.close()
