@@ -19,7 +19,7 @@ from ..errors import StoreError
 from ..model import Article, FeedFilter, SitemapRow, article_from_dict
 from . import _sql
 from .base import StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert
-from .migrations import SCHEMA_VERSION, pending, statements
+from .migrations import SCHEMA_VERSION, pending
 from .records import ArticleRecord, micros, to_record, tombstone
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "open_url"]
@@ -86,7 +86,7 @@ class SQLiteStore(StoreLifecycle):
         self._db.execute("BEGIN IMMEDIATE")
         try:
             for m in todo:
-                for stmt in statements(m.sqlite):
+                for stmt in m.sqlite:
                     self._db.execute(stmt)
             self._db.execute(f"PRAGMA user_version = {todo[-1].version}")
             self._db.execute("COMMIT")
