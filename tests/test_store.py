@@ -661,3 +661,17 @@ def test_group_locks_are_exclusive_per_group_between_connections(store_url):
         b.close()  # a dead daemon's connection ends: its groups are free
         assert a.try_lock_group("feeds") is True
         assert a.try_lock_group("sitemaps") is True
+
+
+def test_change_token_is_one_indexed_query(store):
+    # The daemon asks this on every idle tick: it must not scan the table, however large.
+    from feedhub.store import _sql
+
+    store.upsert([make_article(n) for n in range(1, 200)])
+    if store.backend == "sqlite":
+        plan = " ".join(r[-1] for r in store._db.execute("EXPLAIN QUERY PLAN " + _sql.CHANGE_TOKEN))
+        assert "USING COVERING INDEX articles_by_seq" in plan, plan
+    else:
+        store._db.execute("ANALYZE articles")
+        plan = " ".join(r[0] for r in store._db.execute("EXPLAIN " + _sql.CHANGE_TOKEN))
+        assert "Index Only Scan Backward using articles_by_seq" in plan, plan
