@@ -162,3 +162,22 @@ def test_upsert_of_a_batch_larger_than_a_copy_buffer(pg_url):
         assert s.upsert(big) == UpsertResult(unchanged=200)
         assert s.get("art-200") == big[-1]
 
+
+
+def test_sitemap_stream_walks_the_primary_key_without_sorting(pg_url):
+    # A Sort node means the server orders the whole table before the first row comes back.
+    from feedhub.store import _sql
+
+    until = make_article(1500).published
+    with open_store(pg_url, create=True) as s:
+        s.upsert([make_article(n) for n in range(1, 2000)])
+        rows = s.iter_sitemap_rows(until=until)
+        next(rows)
+        # Inside the pass's transaction, with its settings: the plan of the query it runs.
+        (statement,) = s._db.execute("SELECT statement FROM pg_cursors WHERE name = 'feedhub_stream'").fetchone()
+        sql, params = _sql.sitemap_rows(until, _sql.PUBLISHED)
+        assert _sql.pg(sql).replace("%s", "$1") in statement
+        plan = "\n".join(r[0] for r in s._db.execute("EXPLAIN DECLARE c CURSOR FOR " + _sql.pg(sql), params))
+        rows.close()
+    assert "Index Scan using articles_pkey" in plan, plan
+    assert "Sort" not in plan, plan
