@@ -675,3 +675,62 @@ def test_change_token_is_one_indexed_query(store):
         store._db.execute("ANALYZE articles")
         plan = " ".join(r[0] for r in store._db.execute("EXPLAIN " + _sql.CHANGE_TOKEN))
         assert "Index Only Scan Backward using articles_by_seq" in plan, plan
+
+
+# -- choosing the backend -------------------------------------------------------------
+
+
+def test_bare_path_and_sqlite_forms_open_the_same_file(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with open_store(str(path), create=True) as s:
+        s.upsert([make_article(1)])
+    for url in (str(path), "sqlite:///" + str(path), "sqlite:" + str(path)):
+        with open_store(url) as s:
+            assert s.backend == "sqlite" and s.count() == 1, url
+
+
+def _open_in_memory(url, create):
+    from feedhub.store.sqlite import SQLiteStore
+
+    return SQLiteStore(":memory:", create=create)
+
+
+def test_a_registered_scheme_opens_its_backend(monkeypatch):
+    from feedhub.store import base
+
+    monkeypatch.setattr(base, "_BACKENDS", dict(base._BACKENDS))
+    base.register_backend("memtest", "test_store:_open_in_memory")
+    with open_store("memtest://anything", create=True) as s:
+        assert s.upsert([make_article(1)]) == UpsertResult(new=1)
+
+
+def test_a_backend_whose_driver_is_missing_is_one_line_store_error(monkeypatch):
+    from feedhub.store import base
+
+    monkeypatch.setattr(base, "_BACKENDS", dict(base._BACKENDS))
+    base.register_backend("nodriver", "feedhub_no_such_driver:open_url")
+    with pytest.raises(StoreError, match="needs the Python package 'feedhub_no_such_driver'") as excinfo:
+        open_store("nodriver://u:pw@host/db")
+    assert "pw" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize("ci", [True, False], ids=["CI-fails", "local-skips"])
+def test_unreachable_postgres_fails_under_ci_and_skips_locally(tmp_path, ci):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["FEEDHUB_TEST_POSTGRES"] = "postgresql://postgres@127.0.0.1:1/postgres"  # nothing listens on port 1
+    if ci:
+        env["CI"] = "true"
+    here = os.path.dirname(__file__)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rs", f"{here}/test_store.py::test_get_unknown_id_is_none"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    if ci:
+        assert proc.returncode == 1, proc.stdout
+        assert "1 passed, 1 error" in proc.stdout and "CI must test PostgreSQL" in proc.stdout
+    else:
+        assert proc.returncode == 0, proc.stdout
+        assert "1 passed, 1 skipped" in proc.stdout and "no PostgreSQL at postgresql://postgres@127.0.0.1:1/postgres" in proc.stdout
