@@ -181,3 +181,19 @@ def test_sitemap_stream_walks_the_primary_key_without_sorting(pg_url):
         rows.close()
     assert "Index Scan using articles_pkey" in plan, plan
     assert "Sort" not in plan, plan
+
+
+def test_a_held_group_is_confirmed_on_the_server_each_time(pg_url):
+    with open_store(pg_url, create=True) as a, open_store(pg_url) as b:
+        assert a.try_lock_group("feeds") and a.try_lock_group("feeds")
+        with _raw(pg_url) as raw:
+            (held,) = raw.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %s", (a._db.info.backend_pid,)).fetchone()
+            assert held == 1  # asked twice, locked once
+            raw.execute("SELECT pg_terminate_backend(%s)", (a._db.info.backend_pid,))
+        # a's connection is gone and its lock with it: a must not go on believing it holds the group.
+        with pytest.raises(StoreError):
+            a.try_lock_group("feeds")
+        deadline = time.monotonic() + 10
+        while not b.try_lock_group("feeds"):
+            assert time.monotonic() < deadline, "the terminated session's lock was never freed"
+            time.sleep(0.05)

@@ -53,6 +53,11 @@ _STAGE = (
 _COPY_STAGE = f"COPY feedhub_stage ({_sql.UPSERT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 _STAGE_TYPES = ("text", "text", "text", "text", "int8", "text", "text", "bytea", "int8", "text")
 _MERGE = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) SELECT {_sql.UPSERT_COLUMNS} FROM feedhub_stage ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
+#: A bigint advisory key shows in pg_locks as classid (high half), objid (low half), objsubid 1.
+_HELD = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+    " AND objsubid = 1 AND classid::bigint = ? AND objid::bigint = ?"
+)
 _COPY_TAGS = "COPY article_tags (tag, article_id, published_us) FROM STDIN"
 
 
@@ -225,9 +230,16 @@ class PostgresStore(StoreLifecycle):
     # -- groups -----------------------------------------------------------------
 
     def try_lock_group(self, name: str) -> bool:
-        if name in self._groups:  # session locks stack; one hold per name keeps release simple
-            return True
-        got = bool(self._scalar("SELECT pg_try_advisory_lock(?)", (_lock_key(f"group:{name}"),)))
+        key = _lock_key(f"group:{name}")
+        if name in self._groups:
+            # Asked again each tick: confirm on the server rather than trust memory, so a lost
+            # connection (and with it the lock another daemon may now hold) raises StoreError.
+            # Not locking twice: session locks stack, and one hold keeps release simple.
+            held = self._scalar(_HELD, (key >> 32 & 0xFFFFFFFF, key & 0xFFFFFFFF))
+            if held:
+                return True
+            self._groups.discard(name)
+        got = bool(self._scalar("SELECT pg_try_advisory_lock(?)", (key,)))
         if got:
             self._groups.add(name)
         return got
