@@ -734,3 +734,24 @@ def test_unreachable_postgres_fails_under_ci_and_skips_locally(tmp_path, ci):
     else:
         assert proc.returncode == 0, proc.stdout
         assert "1 passed, 1 skipped" in proc.stdout and "no PostgreSQL at postgresql://postgres@127.0.0.1:1/postgres" in proc.stdout
+
+
+def test_store_modules_import_one_way():
+    """Issue 13: the package no longer imports its backends, nor a backend the package."""
+    import ast
+    from pathlib import Path
+
+    import feedhub.store
+
+    folder = Path(feedhub.store.__file__).parent
+    submodules = {p.stem for p in folder.glob("*.py")}
+    backends = {"sqlite", "postgres"}
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.level != 1:
+                continue
+            targets = {node.module} if node.module else {a.name for a in node.names}
+            # "from . import X" must name a module, never something the package re-exports.
+            assert targets <= submodules, (path.name, targets)
+            if path.stem not in backends:
+                assert not targets & backends, f"{path.name} imports a backend: {targets & backends}"
