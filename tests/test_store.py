@@ -755,3 +755,17 @@ def test_store_modules_import_one_way():
             assert targets <= submodules, (path.name, targets)
             if path.stem not in backends:
                 assert not targets & backends, f"{path.name} imports a backend: {targets & backends}"
+
+
+def test_a_failed_batch_writes_nothing_and_the_store_stays_usable(store):
+    store.upsert([make_article(1)])
+    token = store.change_token()
+    from feedhub.store.records import to_record
+
+    broken = to_record(make_article(3))._replace(url=None)  # NOT NULL: the database refuses the row
+    with pytest.raises(StoreError) as excinfo:
+        store.upsert([make_article(2), broken])
+    assert excinfo.value.__cause__ is not None
+    assert "\n" not in str(excinfo.value)
+    assert store.change_token() == token and store.count(None) == 1  # all or nothing
+    assert store.upsert([make_article(2), make_article(3)]) == UpsertResult(new=2)

@@ -137,9 +137,11 @@ class PostgresStore(StoreLifecycle):
         try:
             with self._db.transaction():
                 return self._write(rows)
-        except psycopg.Error as e:
+        except BaseException as e:
             self._staged = False  # a rolled-back transaction takes a staging table it created along
-            raise StoreError(f"store {self.url}: {first_line(e)}") from e
+            if isinstance(e, psycopg.Error):
+                raise StoreError(f"store {self.url}: {first_line(e)}") from e
+            raise
 
     def _write(self, rows: list[ArticleRecord]) -> UpsertResult:
         db = self._db
