@@ -714,6 +714,7 @@ def test_a_backend_whose_driver_is_missing_is_one_line_store_error(monkeypatch):
     assert "pw" not in str(excinfo.value)
 
 
+@pytest.mark.slow  # two pytest subprocesses: CI runs it, `-m "not slow"` skips it
 @pytest.mark.parametrize("ci", [True, False], ids=["CI-fails", "local-skips"])
 def test_unreachable_postgres_fails_under_ci_and_skips_locally(tmp_path, ci):
     import subprocess
