@@ -770,3 +770,11 @@ def test_a_failed_batch_writes_nothing_and_the_store_stays_usable(store):
     assert "\n" not in str(excinfo.value)
     assert store.change_token() == token and store.count(None) == 1  # all or nothing
     assert store.upsert([make_article(2), make_article(3)]) == UpsertResult(new=2)
+
+
+def test_mark_deleted_of_many_ids_in_one_call(store):
+    store.upsert([make_article(n) for n in range(1, 1201)])
+    asked = [f"art-{n}" for n in range(100, 1301)]  # 1,101 known, 100 unknown
+    assert store.mark_deleted(asked) == [f"art-{n}" for n in range(1201, 1301)]
+    assert (store.count(), store.count("deleted")) == (99, 1101)
+    assert ids(store.newest(FeedFilter(tag="berita"), 200)) == [f"art-{n}" for n in range(99, 0, -1)]

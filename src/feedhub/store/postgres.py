@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -34,6 +34,7 @@ from .records import ArticleRecord, micros, to_record, tombstone
 __all__ = ["PostgresStore", "open_url"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_T = TypeVar("_T")
 _STREAM_BATCH = 5000
 _CONNECT_TIMEOUT_S = 10
 
@@ -134,9 +135,24 @@ class PostgresStore(StoreLifecycle):
         rows = [a if isinstance(a, ArticleRecord) else to_record(a) for a in articles]
         if not rows:
             return UpsertResult()
+        return self._in_write_transaction(lambda: self._write(rows))
+
+    def mark_deleted(self, ids: Sequence[str]) -> list[str]:
+        # Read and write under the write lock: a version ingested meanwhile is never overwritten
+        # by a tombstone of the version before it.
+        def delete() -> list[str]:
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_KEY,))
+            docs = dict(self._db.execute("SELECT id, doc FROM articles WHERE id = ANY(%s)", (list(ids),)).fetchall())
+            if docs:
+                self._write([tombstone(doc) for doc in docs.values()])
+            return [i for i in ids if i not in docs]
+
+        return self._in_write_transaction(delete)
+
+    def _in_write_transaction(self, work: Callable[[], _T]) -> _T:
         try:
             with self._db.transaction():
-                return self._write(rows)
+                return work()
         except BaseException as e:
             self._staged = False  # a rolled-back transaction takes a staging table it created along
             if isinstance(e, psycopg.Error):
@@ -168,11 +184,6 @@ class PostgresStore(StoreLifecycle):
                     for t in r.tags:
                         copy.write_row((t, r.id, r.published_us))
         return plan.result
-
-    def mark_deleted(self, ids: Sequence[str]) -> list[str]:
-        docs = dict(self._query("SELECT id, doc FROM articles WHERE id = ANY(?)", (list(ids),)))
-        self.upsert([tombstone(doc) for doc in docs.values()])
-        return [i for i in ids if i not in docs]
 
     # -- reads ----------------------------------------------------------------
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import StoreError
 from ..model import Article, FeedFilter, SitemapRow, article_from_dict
@@ -25,6 +25,7 @@ from .records import ArticleRecord, micros, to_record, tombstone
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "open_url"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_T = TypeVar("_T")
 _STREAM_BATCH = 2000
 #: SQLite's default limit on host parameters is 999 in old builds.
 _IN_CHUNK = 500
@@ -108,11 +109,27 @@ class SQLiteStore(StoreLifecycle):
 
     def upsert(self, articles: Sequence[Article | ArticleRecord]) -> UpsertResult:
         rows = [a if isinstance(a, ArticleRecord) else to_record(a) for a in articles]
+        return self._in_write_transaction(lambda db: self._write(db, rows))
+
+    def mark_deleted(self, ids: Sequence[str]) -> list[str]:
+        # Read and write in one transaction: a version ingested meanwhile is never overwritten
+        # by a tombstone of the version before it.
+        def delete(db: sqlite3.Connection) -> list[str]:
+            docs: dict[str, str] = {}
+            for i in range(0, len(ids), _IN_CHUNK):
+                chunk = list(ids[i : i + _IN_CHUNK])
+                docs.update(db.execute(f"SELECT id, doc FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            self._write(db, [tombstone(doc) for doc in docs.values()])
+            return [i for i in ids if i not in docs]
+
+        return self._in_write_transaction(delete)
+
+    def _in_write_transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                result = self._write(db, rows)
+                result = work(db)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -136,14 +153,6 @@ class SQLiteStore(StoreLifecycle):
         for i in range(0, len(ids), _IN_CHUNK):
             chunk = ids[i : i + _IN_CHUNK]
             yield from db.execute(f"SELECT id, digest FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-
-    def mark_deleted(self, ids: Sequence[str]) -> list[str]:
-        docs: dict[str, str] = {}
-        for i in range(0, len(ids), _IN_CHUNK):
-            chunk = list(ids[i : i + _IN_CHUNK])
-            docs.update(self._query(f"SELECT id, doc FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        self.upsert([tombstone(doc) for doc in docs.values()])
-        return [i for i in ids if i not in docs]
 
     # -- reads ----------------------------------------------------------------
 
