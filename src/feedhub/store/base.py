@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import StoreError
@@ -125,7 +125,7 @@ class StoreLifecycle:
     def close(self) -> None:
         raise NotImplementedError
 
-    def __enter__(self) -> StoreLifecycle:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -27,7 +27,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from ..errors import StoreError
 from ..model import Article, FeedFilter, SitemapRow, article_from_dict
 from . import _sql
-from .base import StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert, redact
+from .base import Store, StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert, redact
 from .migrations import pending
 from .records import ArticleRecord, micros, to_record, tombstone
 
@@ -62,7 +62,8 @@ _HELD = (
 _COPY_TAGS = "COPY article_tags (tag, article_id, published_us) FROM STDIN"
 
 
-def open_url(url: str, create: bool) -> PostgresStore:
+def open_url(url: str, create: bool) -> Store:
+    # Typed as the protocol so mypy proves this backend implements all of it.
     return PostgresStore(url, create=create)
 
 

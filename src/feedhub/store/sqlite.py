@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from ..errors import StoreError
 from ..model import Article, FeedFilter, SitemapRow, article_from_dict
 from . import _sql
-from .base import StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert
+from .base import Store, StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert
 from .migrations import SCHEMA_VERSION, pending
 from .records import ArticleRecord, micros, to_record, tombstone
 
@@ -32,8 +32,9 @@ _IN_CHUNK = 500
 _UPSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
 
 
-def open_url(url: str, create: bool) -> SQLiteStore:
+def open_url(url: str, create: bool) -> Store:
     """``sqlite:////abs/path``, ``sqlite:///:memory:``, ``sqlite:path`` or a bare path."""
+    # Typed as the protocol so mypy proves this backend implements all of it.
     if url.startswith("sqlite:///"):
         return SQLiteStore(url[len("sqlite:///"):], create=create)
     if url.startswith("sqlite:"):
