@@ -13,7 +13,7 @@ from conftest import SITE_TOML
 from feedhub import __version__, cli
 from feedhub.cli import main
 
-EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status", "serve"}  # serve: issue 16
+EXPECTED_COMMANDS = {"ingest", "build", "validate", "run", "status", "serve", "store"}  # serve: issue 16, store: issue 17
 
 CONFIG = SITE_TOML
 EXPECTED_COMMANDS |= {"import-html", "import-wordpress"}  # issue 18

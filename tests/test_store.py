@@ -1,9 +1,13 @@
-"""The store, written against the :class:`feedhub.store.Store` protocol (issue 2).
+"""The store, written against the :class:`feedhub.store.Store` protocol (issues 2, 13, 17).
 
-Every test taking the ``store`` fixture runs once per backend in ``BACKENDS``.
-A server backend (PostgreSQL) joins by adding its name there and a branch in
-``store_url`` that hands out a fresh, empty database.  Tests about the SQLite
-file itself (WAL, schema version, corrupt files) take ``sqlite_path`` instead.
+Every test taking the ``store`` or ``store_url`` fixture runs once per backend in
+``BACKENDS``: SQLite in a temporary file, PostgreSQL in a fresh database created
+for that test alone and dropped after it (so parallel runs never collide).  The
+server is ``$FEEDHUB_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``,
+the one ``.ci/postgres`` provides).  Without a server the PostgreSQL cases skip
+with the reason, except under ``CI``, where they fail: CI must test both.
+Tests about the SQLite file itself (WAL, schema version, corrupt files) take
+``sqlite_path`` instead.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import collections.abc
 import inspect
 import os
 import sqlite3
+import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,25 +28,56 @@ from feedhub.contract import parse_article
 from feedhub.errors import StoreError
 from feedhub.model import FeedFilter, SitemapRow, article_to_dict
 from feedhub.store import UpsertResult, open_store
-from feedhub.store.sqlite import SCHEMA_VERSION
+from feedhub.store.migrations import SCHEMA_VERSION
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 ALL = FeedFilter()
-UTC = timezone.utc
+UTC = UTC
+ADMIN_URL = os.environ.get("FEEDHUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _admin():
+    """An autocommit connection to the test server's maintenance database, or skip/fail saying why."""
+    try:
+        import psycopg
+    except ImportError as e:  # pragma: no cover - psycopg is a test extra
+        reason = f"psycopg not installed: {e}"
+    else:
+        try:
+            return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
+        except psycopg.Error as e:
+            reason = f"no PostgreSQL at {ADMIN_URL}: {str(e).strip().splitlines()[0]}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must test PostgreSQL: run .ci/postgres first)", pytrace=False)
+    pytest.skip(f"{reason} (start one with .ci/postgres)")
+
+
+@pytest.fixture
+def pg_url():
+    """The URL of a new, empty database that exists for this test only."""
+    admin = _admin()
+    name = f"feedhub_test_{uuid.uuid4().hex[:16]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def store_url(request, tmp_path):
     if request.param == "sqlite":
         return "sqlite:///" + str(tmp_path / "s.sqlite3")
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")
     raise AssertionError(f"no fixture for backend {request.param}")  # pragma: no cover
 
 
 @pytest.fixture
 def store(store_url):
-    s = open_store(store_url, create=True)
-    yield s
-    s.close()
+    with open_store(store_url, create=True) as s:
+        yield s
 
 
 @pytest.fixture
@@ -541,3 +577,204 @@ def test_sitemap_stream_walks_the_primary_key_without_sorting(sqlite_path):
         assert "SCAN articles" in plan, plan
     finally:
         store.close()
+
+
+# -- lifecycle, tombstones, records, groups (issues 13 and 17) ------------------------
+
+
+def test_with_block_closes_the_store(store_url):
+    with open_store(store_url, create=True) as s:
+        s.upsert([make_article(1)])
+        assert s.count() == 1
+    with pytest.raises(StoreError, match="used after close"):
+        s.count()
+    s.close()  # closing twice is fine
+    with open_store(store_url) as again:
+        assert again.count() == 1
+
+
+def test_with_block_closes_on_error(store_url):
+    with pytest.raises(RuntimeError), open_store(store_url, create=True) as s:
+        raise RuntimeError("boom")
+    with pytest.raises(StoreError, match="used after close"):
+        s.change_token()
+
+
+def test_mark_deleted_makes_tombstones_and_returns_unknown_ids(store):
+    store.upsert([make_article(n) for n in (1, 2, 3)])
+    token = store.change_token()
+    assert store.mark_deleted(["art-1", "nope", "art-3", "other"]) == ["nope", "other"]
+    assert store.change_token() > token
+    assert ids(store.newest(ALL, 10)) == ["art-2"]
+    assert (store.count(), store.count("deleted"), store.count(None)) == (1, 2, 3)
+    assert store.get("art-1") == make_article(1, status="deleted")
+    # Idempotent, and the same tombstone an ingest of status "deleted" makes.
+    token = store.change_token()
+    assert store.mark_deleted(["art-1"]) == []
+    assert store.upsert([make_article(3, status="deleted")]) == UpsertResult(unchanged=1)
+    assert store.change_token() == token
+    assert store.mark_deleted([]) == []
+
+
+def test_iter_records_returns_every_status_in_id_order(store):
+    store.upsert([make_article(2, tags=("b", "a")), make_article(1, status="draft"), make_article(3, status="deleted")])
+    records = list(store.iter_records())
+    assert [r.id for r in records] == ["art-1", "art-2", "art-3"]
+    assert [r.status for r in records] == ["draft", "published", "deleted"]
+    assert records[1].tags == ("b", "a")
+    # Written back as they are, they change nothing.
+    assert store.upsert(records) == UpsertResult(unchanged=3)
+
+
+def test_ids_sort_by_code_point_on_every_backend(store):
+    # The archive sitemap's order must not depend on the backend or the server's locale.
+    names = ["b", "B", "a-2", "a_1", "a10", "a9", "é", "e", "z", "中文", "Ω", "😀", " space"]
+    store.upsert([make_article(n, id=name) for n, name in enumerate(names, 1)])
+    assert [r.id for r in store.iter_records()] == sorted(names)
+    by_url = {make_article(n).url: name for n, name in enumerate(names, 1)}
+    assert [by_url[r.url] for r in store.iter_sitemap_rows()] == sorted(names)
+
+
+def test_info_reports_version_counts_and_token(store):
+    store.upsert([make_article(1), make_article(2, status="draft")])
+    info = store.info()
+    assert (info.schema_version, info.articles, info.published, info.change_token) == (SCHEMA_VERSION, 2, 1, store.change_token())
+    assert info.backend in BACKENDS
+    assert "***" not in info.url
+
+
+def test_group_locks_are_exclusive_per_group_between_connections(store_url):
+    with open_store(store_url, create=True) as a, open_store(store_url) as b:
+        assert a.try_lock_group("feeds") is True
+        assert a.try_lock_group("feeds") is True  # asking again for a held group is fine
+        if store_url.startswith("sqlite"):
+            # One host's output lock already serialises SQLite builders.
+            assert b.try_lock_group("feeds") is True
+            return
+        assert b.try_lock_group("feeds") is False
+        assert b.try_lock_group("sitemaps") is True
+        assert a.try_lock_group("sitemaps") is False
+        a.release_group("feeds")
+        a.release_group("feeds")  # not held any more: a no-op
+        assert b.try_lock_group("feeds") is True
+        assert a.try_lock_group("feeds") is False
+        b.close()  # a dead daemon's connection ends: its groups are free
+        assert a.try_lock_group("feeds") is True
+        assert a.try_lock_group("sitemaps") is True
+
+
+def test_change_token_is_one_indexed_query(store):
+    # The daemon asks this on every idle tick: it must not scan the table, however large.
+    from feedhub.store import _sql
+
+    store.upsert([make_article(n) for n in range(1, 200)])
+    if store.backend == "sqlite":
+        plan = " ".join(r[-1] for r in store._db.execute("EXPLAIN QUERY PLAN " + _sql.CHANGE_TOKEN))
+        assert "USING COVERING INDEX articles_by_seq" in plan, plan
+    else:
+        store._db.execute("ANALYZE articles")
+        plan = " ".join(r[0] for r in store._db.execute("EXPLAIN " + _sql.CHANGE_TOKEN))
+        assert "Index Only Scan Backward using articles_by_seq" in plan, plan
+
+
+# -- choosing the backend -------------------------------------------------------------
+
+
+def test_bare_path_and_sqlite_forms_open_the_same_file(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with open_store(str(path), create=True) as s:
+        s.upsert([make_article(1)])
+    for url in (str(path), "sqlite:///" + str(path), "sqlite:" + str(path)):
+        with open_store(url) as s:
+            assert s.backend == "sqlite" and s.count() == 1, url
+
+
+def _open_in_memory(url, create):
+    from feedhub.store.sqlite import SQLiteStore
+
+    return SQLiteStore(":memory:", create=create)
+
+
+def test_a_registered_scheme_opens_its_backend(monkeypatch):
+    from feedhub.store import base
+
+    monkeypatch.setattr(base, "_BACKENDS", dict(base._BACKENDS))
+    base.register_backend("memtest", "test_store:_open_in_memory")
+    with open_store("memtest://anything", create=True) as s:
+        assert s.upsert([make_article(1)]) == UpsertResult(new=1)
+
+
+def test_a_backend_whose_driver_is_missing_is_one_line_store_error(monkeypatch):
+    from feedhub.store import base
+
+    monkeypatch.setattr(base, "_BACKENDS", dict(base._BACKENDS))
+    base.register_backend("nodriver", "feedhub_no_such_driver:open_url")
+    with pytest.raises(StoreError, match="needs the Python package 'feedhub_no_such_driver'") as excinfo:
+        open_store("nodriver://u:pw@host/db")
+    assert "pw" not in str(excinfo.value)
+
+
+@pytest.mark.slow  # two pytest subprocesses: CI runs it, `-m "not slow"` skips it
+@pytest.mark.parametrize("ci", [True, False], ids=["CI-fails", "local-skips"])
+def test_unreachable_postgres_fails_under_ci_and_skips_locally(tmp_path, ci):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["FEEDHUB_TEST_POSTGRES"] = "postgresql://postgres@127.0.0.1:1/postgres"  # nothing listens on port 1
+    if ci:
+        env["CI"] = "true"
+    here = os.path.dirname(__file__)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rs", f"{here}/test_store.py::test_get_unknown_id_is_none"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    if ci:
+        assert proc.returncode == 1, proc.stdout
+        assert "1 passed, 1 error" in proc.stdout and "CI must test PostgreSQL" in proc.stdout
+    else:
+        assert proc.returncode == 0, proc.stdout
+        assert "1 passed, 1 skipped" in proc.stdout and "no PostgreSQL at postgresql://postgres@127.0.0.1:1/postgres" in proc.stdout
+
+
+def test_store_modules_import_one_way():
+    """Issue 13: the package no longer imports its backends, nor a backend the package."""
+    import ast
+    from pathlib import Path
+
+    import feedhub.store
+
+    folder = Path(feedhub.store.__file__).parent
+    submodules = {p.stem for p in folder.glob("*.py")}
+    backends = {"sqlite", "postgres"}
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.level != 1:
+                continue
+            targets = {node.module} if node.module else {a.name for a in node.names}
+            # "from . import X" must name a module, never something the package re-exports.
+            assert targets <= submodules, (path.name, targets)
+            if path.stem not in backends:
+                assert not targets & backends, f"{path.name} imports a backend: {targets & backends}"
+
+
+def test_a_failed_batch_writes_nothing_and_the_store_stays_usable(store):
+    store.upsert([make_article(1)])
+    token = store.change_token()
+    from feedhub.store.records import to_record
+
+    broken = to_record(make_article(3))._replace(url=None)  # NOT NULL: the database refuses the row
+    with pytest.raises(StoreError) as excinfo:
+        store.upsert([make_article(2), broken])
+    assert excinfo.value.__cause__ is not None
+    assert "\n" not in str(excinfo.value)
+    assert store.change_token() == token and store.count(None) == 1  # all or nothing
+    assert store.upsert([make_article(2), make_article(3)]) == UpsertResult(new=2)
+
+
+def test_mark_deleted_of_many_ids_in_one_call(store):
+    store.upsert([make_article(n) for n in range(1, 1201)])
+    asked = [f"art-{n}" for n in range(100, 1301)]  # 1,101 known, 100 unknown
+    assert store.mark_deleted(asked) == [f"art-{n}" for n in range(1201, 1301)]
+    assert (store.count(), store.count("deleted")) == (99, 1101)
+    assert ids(store.newest(FeedFilter(tag="berita"), 200)) == [f"art-{n}" for n in range(99, 0, -1)]

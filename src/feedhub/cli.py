@@ -88,7 +88,26 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", parents=[common], help="serve the output dir over HTTP (previews, small sites)", description="Serve the output directory with feed content types, ETag/Last-Modified, 304s and gzip/brotli. No directory listing, no dotfiles, nothing outside the output dir.")
     s.add_argument("--bind", default="127.0.0.1", metavar="ADDR", help="address to listen on (default: 127.0.0.1)")
     s.add_argument("--port", type=int, default=8080, metavar="N", help="port (default: 8080; 0 picks a free one)")
+    _store_parser(sub, common)
     return p
+
+
+def _store_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("store", parents=[common], help="migrate, inspect or copy the article store", description="Create or migrate the store, show what it holds, or copy it to another backend (docs/store.md).")
+    # The actions take the common options too; SUPPRESS keeps them from resetting a value given before the action.
+    leaf = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        leaf.add_argument(*action.option_strings, dest=action.dest, default=argparse.SUPPRESS, choices=action.choices, metavar=action.metavar, help=action.help)
+    url_help = "store URL (default: [store] url of the config)"
+    actions = s.add_subparsers(dest="store_action", metavar="ACTION", required=True)
+    a = actions.add_parser("migrate", parents=[leaf], help="create the store or bring its schema up to date")
+    a.add_argument("--url", metavar="URL", help=url_help)
+    a = actions.add_parser("info", parents=[leaf], help="show the schema version, article count and change token")
+    a.add_argument("--url", metavar="URL", help=url_help)
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a = actions.add_parser("copy", parents=[leaf], help="copy every article into an empty store and verify count and checksum")
+    a.add_argument("src", metavar="SRC_URL", help="store to read (sqlite:///path, a path, postgresql://user@host:5432/db)")
+    a.add_argument("dst", metavar="DST_URL", help="empty store to fill (created when missing)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -320,7 +339,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status, "serve": cmd_serve}
+def cmd_store(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .store import open_store
+    from .store.copy import copy_store
+
+    if args.store_action == "copy":
+        with open_store(args.src) as src, open_store(args.dst, create=True) as dst:
+            copied = copy_store(src, dst, args.dst)
+        print(f"copied {copied.articles:,} articles; count and checksum verified (blake2b {copied.checksum[:16]})")
+        return EXIT_OK
+    url = args.url or _config(args).store.url
+    with open_store(url, create=args.store_action == "migrate") as store:
+        info = store.info()
+        applied = getattr(store, "applied", [])
+    if args.store_action == "migrate":
+        done = f"applied {', '.join(map(str, applied))}" if applied else "up to date"
+        print(f"store {info.url}: schema version {info.schema_version} ({done})")
+    elif args.json:
+        print(json.dumps(asdict(info), indent=2))
+    else:
+        print(f"store {info.url} ({info.backend}): schema version {info.schema_version}, "
+              f"{info.articles:,} articles ({info.published:,} published), change token {info.change_token}")
+    return EXIT_OK
+
+
+_COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "validate": cmd_validate, "run": cmd_run, "status": cmd_status, "serve": cmd_serve, "store": cmd_store}
 
 _COMMANDS |= {"import-html": cmd_import_html, "import-wordpress": cmd_import_wordpress}
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import NamedTuple
 
-from ..model import Article, article_to_dict
+from ..model import Article, article_from_dict, article_to_dict
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -55,3 +56,8 @@ def to_record(a: Article) -> ArticleRecord:
         doc=doc,
         tags=tuple(dict.fromkeys(a.tags)),
     )
+
+
+def tombstone(doc: str) -> ArticleRecord:
+    """The stored article *doc* as status deleted: the record a re-ingest with ``status: deleted`` makes."""
+    return to_record(replace(article_from_dict(json.loads(doc)), status="deleted"))

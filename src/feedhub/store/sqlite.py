@@ -11,224 +11,211 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from datetime import datetime, timedelta, timezone
-from typing import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from ..errors import StoreError
 from ..model import Article, FeedFilter, SitemapRow, article_from_dict
-from . import UpsertResult
-from .records import ArticleRecord, micros, to_record
+from . import _sql
+from .base import Store, StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert
+from .migrations import SCHEMA_VERSION, pending
+from .records import ArticleRecord, micros, to_record, tombstone
 
-SCHEMA_VERSION = 1
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "open_url"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_T = TypeVar("_T")
 _STREAM_BATCH = 2000
-
-_SCHEMA_V1 = """
-CREATE TABLE articles (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    section TEXT,
-    lang_key TEXT NOT NULL,          -- lower-cased BCP 47 tag, for RFC 4647 basic filtering
-    published_us INTEGER NOT NULL,   -- UTC microseconds since the epoch: exact ordering and windows
-    url TEXT NOT NULL,
-    lastmod TEXT NOT NULL,           -- W3C date-time of updated-else-published, ready for sitemaps
-    digest BLOB NOT NULL,            -- hash of doc: unchanged re-ingest writes nothing
-    seq INTEGER NOT NULL,            -- change counter value of the last write
-    doc TEXT NOT NULL                -- the article as import-contract JSON
-) WITHOUT ROWID;
-CREATE INDEX articles_by_seq ON articles (seq);
-CREATE INDEX articles_by_time ON articles (status, published_us DESC, id);
-CREATE INDEX articles_by_section ON articles (section, status, published_us DESC, id);
-CREATE INDEX articles_by_lang ON articles (lang_key, status, published_us DESC, id);
-CREATE TABLE article_tags (
-    tag TEXT NOT NULL,
-    article_id TEXT NOT NULL,
-    published_us INTEGER NOT NULL,
-    PRIMARY KEY (tag, article_id)
-) WITHOUT ROWID;
-CREATE INDEX article_tags_by_article ON article_tags (article_id);
-CREATE INDEX article_tags_by_time ON article_tags (tag, published_us DESC, article_id);
-"""
-
-#: Migrations from version N-1 to N; a later release appends here.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
-
-_UPSERT = """
-INSERT INTO articles (id, status, section, lang_key, published_us, url, lastmod, digest, seq, doc)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-    status = excluded.status, section = excluded.section, lang_key = excluded.lang_key,
-    published_us = excluded.published_us, url = excluded.url, lastmod = excluded.lastmod,
-    digest = excluded.digest, seq = excluded.seq, doc = excluded.doc
-"""
+#: SQLite's default limit on host parameters is 999 in old builds.
+_IN_CHUNK = 500
+_UPSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
 
 
+def open_url(url: str, create: bool) -> Store:
+    """``sqlite:////abs/path``, ``sqlite:///:memory:``, ``sqlite:path`` or a bare path."""
+    # Typed as the protocol so mypy proves this backend implements all of it.
+    if url.startswith("sqlite:///"):
+        return SQLiteStore(url[len("sqlite:///"):], create=create)
+    if url.startswith("sqlite:"):
+        return SQLiteStore(url[len("sqlite:"):].removeprefix("//"), create=create)
+    return SQLiteStore(url, create=create)
 
 
-class SQLiteStore:
+class SQLiteStore(StoreLifecycle):
+    backend = "sqlite"
+
     def __init__(self, path: str, *, create: bool = False) -> None:
         self.path = path
+        #: Versions applied when this store was opened (``feedhub store migrate`` reports them).
+        self.applied: list[int] = []
         if path != ":memory:" and not os.path.exists(path) and not create:
             raise StoreError(f"store {path}: no such file (run `feedhub ingest` first)")
-        self._db: sqlite3.Connection | None = None
+        self._conn: sqlite3.Connection | None = None
         try:
             if create and path != ":memory:":
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             # isolation_level=None: we issue BEGIN ourselves so a batch is one transaction.
-            self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            self._conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
             # Version first: a foreign or empty file must be refused before anything writes to it.
             self._migrate(create)
-            self._db.execute("PRAGMA journal_mode=WAL")  # persistent; a no-op once set
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA journal_mode=WAL")  # persistent; a no-op once set
+            self._conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as e:
             self.close()
-            raise StoreError(f"store {path}: {e}") from e
+            raise StoreError(f"store {path}: {first_line(e)}") from e
         except OSError as e:  # the parent directory cannot be made
             raise StoreError(f"store {path}: cannot create: {e.strerror}: {e.filename}") from e
         except BaseException:
             self.close()
             raise
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"store {self.path}: used after close()")
+        return self._conn
+
     def _migrate(self, create: bool) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version == 0 and not create:
             # An empty or foreign SQLite file would otherwise get a fresh schema and the
             # daemon would publish empty feeds over the good ones.
             raise StoreError(f"store {self.path}: not a feedhub store (run `feedhub ingest` to create one)")
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"store {self.path}: schema version {version} is newer than this feedhub ({SCHEMA_VERSION}); upgrade feedhub")
-        if version == SCHEMA_VERSION:
+        todo = pending(version, self.path)
+        if not todo:
             return
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            for v in range(version + 1, SCHEMA_VERSION + 1):
-                for stmt in filter(str.strip, _MIGRATIONS[v].split(";")):
+            for m in todo:
+                for stmt in m.sqlite:
                     self._db.execute(stmt)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute(f"PRAGMA user_version = {todo[-1].version}")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        self.applied = [m.version for m in todo]
 
-    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as e:
-            raise StoreError(f"store {self.path}: {e}") from e
+            raise StoreError(f"store {self.path}: {first_line(e)}") from e
+
+    def _scalar(self, sql: str, params: Sequence[object] = ()) -> Any:
+        return self._query(sql, params)[0][0]
 
     # -- ingest ---------------------------------------------------------------
 
     def upsert(self, articles: Sequence[Article | ArticleRecord]) -> UpsertResult:
         rows = [a if isinstance(a, ArticleRecord) else to_record(a) for a in articles]
-        new = updated = unchanged = 0
+        return self._in_write_transaction(lambda db: self._write(db, rows))
+
+    def mark_deleted(self, ids: Sequence[str]) -> list[str]:
+        # Read and write in one transaction: a version ingested meanwhile is never overwritten
+        # by a tombstone of the version before it.
+        def delete(db: sqlite3.Connection) -> list[str]:
+            docs: dict[str, str] = {}
+            for i in range(0, len(ids), _IN_CHUNK):
+                chunk = list(ids[i : i + _IN_CHUNK])
+                docs.update(db.execute(f"SELECT id, doc FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            self._write(db, [tombstone(doc) for doc in docs.values()])
+            return [i for i in ids if i not in docs]
+
+        return self._in_write_transaction(delete)
+
+    def _in_write_transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                existing: dict[str, bytes] = {}
-                ids = [r.id for r in rows]
-                for i in range(0, len(ids), 500):
-                    chunk = ids[i : i + 500]
-                    q = f"SELECT id, digest FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-                    existing.update(db.execute(q, chunk).fetchall())
-                seq = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
-                writes, retag = [], []
-                tags: dict[str, list[tuple[str, str, int]]] = {}  # id → tag rows of its last version
-                for r in rows:
-                    old = existing.get(r.id)
-                    if old == r.digest:
-                        unchanged += 1
-                        continue
-                    if old is None:
-                        new += 1
-                    else:
-                        updated += 1
-                        retag.append((r.id,))
-                    existing[r.id] = r.digest  # a repeated id later in the batch compares against this version
-                    seq += 1
-                    writes.append((r.id, r.status, r.section, r.lang_key, r.published_us, r.url, r.lastmod, r.digest, seq, r.doc))
-                    tags[r.id] = [(t, r.id, r.published_us) for t in r.tags]
-                if retag:
-                    db.executemany("DELETE FROM article_tags WHERE article_id = ?", retag)
-                db.executemany(_UPSERT, writes)
-                tag_rows = [row for per_article in tags.values() for row in per_article]
-                db.executemany("INSERT OR REPLACE INTO article_tags (tag, article_id, published_us) VALUES (?, ?, ?)", tag_rows)
+                result = work(db)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as e:
-            raise StoreError(f"store {self.path}: {e}") from e
-        return UpsertResult(new, updated, unchanged)
+            raise StoreError(f"store {self.path}: {first_line(e)}") from e
+        return result
+
+    def _write(self, db: sqlite3.Connection, rows: list[ArticleRecord]) -> UpsertResult:
+        existing = dict(self._digests(db, [r.id for r in rows]))
+        seq = db.execute(_sql.CHANGE_TOKEN).fetchone()[0]
+        plan = plan_upsert(rows, existing, seq)
+        db.executemany("DELETE FROM article_tags WHERE article_id = ?", [(i,) for i in plan.retag])
+        db.executemany(_UPSERT, [(*r[:8], s, r.doc) for r, s in plan.writes])
+        tag_rows = [(t, r.id, r.published_us) for r, _ in plan.writes for t in r.tags]
+        db.executemany("INSERT OR REPLACE INTO article_tags (tag, article_id, published_us) VALUES (?, ?, ?)", tag_rows)
+        return plan.result
+
+    @staticmethod
+    def _digests(db: sqlite3.Connection, ids: list[str]) -> Iterator[tuple[str, bytes]]:
+        for i in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[i : i + _IN_CHUNK]
+            yield from db.execute(f"SELECT id, digest FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
 
     # -- reads ----------------------------------------------------------------
 
     def get(self, article_id: str) -> Article | None:
-        rows = self._query("SELECT doc FROM articles WHERE id = ?", (article_id,))
+        rows = self._query(_sql.GET, (article_id,))
         return article_from_dict(json.loads(rows[0][0])) if rows else None
 
     def newest(self, flt: FeedFilter, limit: int, until: datetime | None = None) -> list[Article]:
-        where, params = ["a.status = 'published'"], []
-        if until is not None:
-            where.append("a.published_us <= ?")
-            params.append(micros(until))
-        table = "articles a"
-        if flt.tag is not None:
-            table = "article_tags t JOIN articles a ON a.id = t.article_id"
-            where.append("t.tag = ?")
-            params.append(flt.tag)
-        if flt.section is not None:
-            where.append("a.section = ?")
-            params.append(flt.section)
-        if flt.language is not None:
-            # RFC 4647 basic filtering: "zh" matches zh, zh-TW and zh-Hant-TW.
-            where.append("(a.lang_key = ? OR a.lang_key LIKE ? ESCAPE '\\')")
-            key = flt.language.lower()
-            params += [key, key.replace("_", "\\_").replace("%", "\\%") + "-%"]
-        sql = f"SELECT a.doc FROM {table} WHERE {' AND '.join(where)} ORDER BY a.published_us DESC, a.id LIMIT ?"
-        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, (*params, limit))]
+        sql, params = _sql.newest(flt, limit, until)
+        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, params)]
 
     def published_between(self, start: datetime, end: datetime) -> list[Article]:
-        sql = (
-            "SELECT doc FROM articles WHERE status = 'published' AND published_us > ? AND published_us <= ? "
-            "ORDER BY published_us DESC, id"
-        )
-        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, (micros(start), micros(end)))]
+        return [article_from_dict(json.loads(d)) for (d,) in self._query(_sql.BETWEEN, (micros(start), micros(end)))]
 
     def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
+        # "+status" keeps SQLite off the status index: walking the primary key streams rows
+        # in id order, where the index would make it sort the whole table before row one.
+        sql, params = _sql.sitemap_rows(until, "+status = 'published'")
+        for url, lastmod in self._stream(sql, params):
+            yield SitemapRow(url, lastmod)
+
+    def iter_records(self) -> Iterator[ArticleRecord]:
+        for row in self._stream(_sql.RECORDS, ()):
+            yield _sql.record(row)
+
+    def _stream(self, sql: str, params: Sequence[object]) -> Iterator[Any]:
         # A dedicated cursor read in batches: memory stays flat however large the table.
         try:
-            # "+status" keeps SQLite off the status index: walking the primary key streams rows
-            # in id order, where the index would make it sort the whole table before row one.
-            sql = "SELECT url, lastmod FROM articles WHERE +status = 'published'"
-            params: tuple[int, ...] = ()
-            if until is not None:
-                sql, params = sql + " AND published_us <= ?", (micros(until),)
-            cur = self._db.execute(sql + " ORDER BY id", params)
-            while True:
-                batch = cur.fetchmany(_STREAM_BATCH)
-                if not batch:
-                    return
-                for url, lastmod in batch:
-                    yield SitemapRow(url, lastmod)
+            cur = self._db.execute(sql, params)
+            while batch := cur.fetchmany(_STREAM_BATCH):
+                yield from batch
         except sqlite3.Error as e:
-            raise StoreError(f"store {self.path}: {e}") from e
+            raise StoreError(f"store {self.path}: {first_line(e)}") from e
 
     def next_published_after(self, moment: datetime) -> datetime | None:
-        row = self._query("SELECT min(published_us) FROM articles WHERE status = 'published' AND published_us > ?", (micros(moment),))
-        return None if row[0][0] is None else _EPOCH + timedelta(microseconds=row[0][0])
+        us = self._scalar(_sql.NEXT_RELEASE, (micros(moment),))
+        return None if us is None else _EPOCH + timedelta(microseconds=us)
 
     def change_token(self) -> int:
-        return self._query("SELECT coalesce(max(seq), 0) FROM articles")[0][0]
+        return int(self._scalar(_sql.CHANGE_TOKEN))
 
     def count(self, status: str | None = "published") -> int:
         if status is None:
-            return self._query("SELECT count(*) FROM articles")[0][0]
-        return self._query("SELECT count(*) FROM articles WHERE status = ?", (status,))[0][0]
+            return int(self._scalar(_sql.COUNT_ALL))
+        return int(self._scalar(_sql.COUNT_STATUS, (status,)))
+
+    def info(self) -> StoreInfo:
+        version = int(self._scalar("PRAGMA user_version"))
+        return StoreInfo(self.backend, "sqlite:///" + self.path, version, self.count(None), self.count(), self.change_token())
+
+    # -- groups: one host's OutputLock already makes this the only builder ------
+
+    def try_lock_group(self, name: str) -> bool:
+        return True
+
+    def release_group(self, name: str) -> None:
+        return None
 
     def close(self) -> None:
-        try:
-            if self._db is not None:
-                self._db.close()
-        except sqlite3.Error:
-            pass
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass

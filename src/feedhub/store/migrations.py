@@ -1,0 +1,116 @@
+"""Every schema change, for every backend, in one numbered list.
+
+A release that changes the schema appends a :class:`Migration` with the next
+version and the statements for each backend; nothing else changes.  A backend
+applies the pending ones in one transaction when a store is opened (``feedhub
+store migrate`` does only that) and refuses a store newer than this list.
+
+Both backends keep the same columns, so ``feedhub store copy`` moves rows as
+they are.  On PostgreSQL the text columns that order or match (``id``, tags)
+use the "C" collation: ids sort by code point there exactly as SQLite sorts
+them, so archive sitemaps come out byte-identical on either backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import StoreError
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    #: The schema version this migration brings a store to (1, 2, …).
+    version: int
+    #: One line for ``feedhub store migrate``.
+    description: str
+    #: The statements for each backend, run in order in one transaction.
+    sqlite: tuple[str, ...]
+    postgresql: tuple[str, ...]
+
+
+_V1_SQLITE = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    section TEXT,
+    lang_key TEXT NOT NULL,          -- lower-cased BCP 47 tag, for RFC 4647 basic filtering
+    published_us INTEGER NOT NULL,   -- UTC microseconds since the epoch: exact ordering and windows
+    url TEXT NOT NULL,
+    lastmod TEXT NOT NULL,           -- W3C date-time of updated-else-published, ready for sitemaps
+    digest BLOB NOT NULL,            -- hash of doc: unchanged re-ingest writes nothing
+    seq INTEGER NOT NULL,            -- change counter value of the last write
+    doc TEXT NOT NULL                -- the article as import-contract JSON
+) WITHOUT ROWID;
+CREATE INDEX articles_by_seq ON articles (seq);
+CREATE INDEX articles_by_time ON articles (status, published_us DESC, id);
+CREATE INDEX articles_by_section ON articles (section, status, published_us DESC, id);
+CREATE INDEX articles_by_lang ON articles (lang_key, status, published_us DESC, id);
+CREATE TABLE article_tags (
+    tag TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    published_us INTEGER NOT NULL,
+    PRIMARY KEY (tag, article_id)
+) WITHOUT ROWID;
+CREATE INDEX article_tags_by_article ON article_tags (article_id);
+CREATE INDEX article_tags_by_time ON article_tags (tag, published_us DESC, article_id)
+"""
+
+_V1_POSTGRESQL = """
+CREATE TABLE articles (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    status TEXT NOT NULL,
+    section TEXT COLLATE "C",
+    lang_key TEXT COLLATE "C" NOT NULL,
+    published_us BIGINT NOT NULL,
+    url TEXT NOT NULL,
+    lastmod TEXT NOT NULL,
+    digest BYTEA NOT NULL,
+    seq BIGINT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX articles_by_seq ON articles (seq);
+CREATE INDEX articles_by_time ON articles (status, published_us DESC, id);
+CREATE INDEX articles_by_section ON articles (section, status, published_us DESC, id);
+CREATE INDEX articles_by_lang ON articles (lang_key, status, published_us DESC, id);
+CREATE TABLE article_tags (
+    tag TEXT COLLATE "C" NOT NULL,
+    article_id TEXT COLLATE "C" NOT NULL,
+    published_us BIGINT NOT NULL,
+    PRIMARY KEY (tag, article_id)
+);
+CREATE INDEX article_tags_by_article ON article_tags (article_id);
+CREATE INDEX article_tags_by_time ON article_tags (tag, published_us DESC, article_id)
+"""
+
+# pglz compression of the JSON docs was half the cost of a PostgreSQL ingest batch; lz4 halves
+# that for 10 % more disk (bench/bench_store.py).  A server built without lz4 keeps pglz.
+_LZ4_DOCS = """DO $$ BEGIN
+    EXECUTE 'ALTER TABLE articles ALTER COLUMN doc SET COMPRESSION lz4';
+EXCEPTION WHEN OTHERS THEN
+    NULL;
+END $$"""
+
+
+def _split(script: str) -> tuple[str, ...]:
+    # None of these scripts has a ";" inside a literal or comment.
+    return tuple(s.strip() for s in script.split(";") if s.strip())
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "articles and their tags", _split(_V1_SQLITE), (*_split(_V1_POSTGRESQL), _LZ4_DOCS)),
+)
+
+#: The version this feedhub writes and reads.
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def pending(current: int, where: str) -> list[Migration]:
+    """The migrations a store at version *current* still needs, oldest first.
+
+    Raises :class:`StoreError` for a store written by a newer feedhub: reading it could
+    misread columns, and writing it could break the newer release."""
+    if current > SCHEMA_VERSION:
+        raise StoreError(f"store {where}: schema version {current} is newer than this feedhub ({SCHEMA_VERSION}); upgrade feedhub")
+    return [m for m in MIGRATIONS if m.version > current]
+
