@@ -274,13 +274,14 @@ def test_characters_xml_cannot_carry_are_removed_with_a_warning():
 # --- loc rules -----------------------------------------------------------------------------
 
 
-def test_off_host_url_is_skipped_with_a_warning_naming_it():
+def test_off_host_url_is_left_out_and_named():
     arts = [at(timedelta(hours=1), 1), at(timedelta(hours=2), 17, url="https://other.example/x")]
     (doc,) = render(arts)
     assert_valid_urlset(doc)
     assert doc.items == 1
     assert b"other.example" not in doc.data
-    assert doc.warnings == ("skipped art-17: url https://other.example/x is not on https://genpi.example",)
+    assert doc.warnings == ()
+    assert [str(x) for x in doc.left_out] == ["id=art-17: url: https://other.example/x is not on https://genpi.example [sitemap-loc]"]
 
 
 @pytest.mark.parametrize(
@@ -299,7 +300,7 @@ def test_origin_check(url, ok):
     (doc,) = render([at(timedelta(hours=1), 1, url=url), at(timedelta(hours=2), 2)])
     assert_valid_urlset(doc)
     assert (doc.items == 2) is ok
-    assert len(doc.warnings) == (0 if ok else 1)
+    assert [x.id for x in doc.left_out] == ([] if ok else ["art-1"])
 
 
 def test_loc_must_be_shorter_than_2048_characters_after_percent_encoding():
@@ -312,8 +313,8 @@ def test_loc_must_be_shorter_than_2048_characters_after_percent_encoding():
     (doc,) = render(arts)
     assert_valid_urlset(doc)
     assert tree(doc).xpath("//s:loc/text()", namespaces=NS) == [fits]
-    assert [w.split(":")[0] for w in doc.warnings] == ["skipped art-2", "skipped art-3"]
-    assert "is 2,048 characters, sitemaps allow at most 2,047" in doc.warnings[0]
+    assert [(x.id, x.field, x.rule) for x in doc.left_out] == [("art-2", "url", "sitemap-loc"), ("art-3", "url", "sitemap-loc")]
+    assert "is 2,048 characters, sitemaps allow at most 2,047" in doc.left_out[0].message
 
 
 def test_non_ascii_and_markup_characters_in_urls_are_encoded():
@@ -329,13 +330,17 @@ def test_duplicate_urls_are_listed_once():
     arts = [at(timedelta(hours=1), 1), at(timedelta(hours=2), 2, url="https://genpi.example/berita/artikel-1")]
     (doc,) = render(arts)
     assert doc.items == 1
-    assert doc.warnings == ("skipped art-2: url https://genpi.example/berita/artikel-1 is already listed for art-1",)
+    assert [str(x) for x in doc.left_out] == [
+        "id=art-2: url: https://genpi.example/berita/artikel-1 is already listed for art-1 [sitemap-loc]"
+    ]
 
 
 def test_articles_outside_the_window_are_not_rendered_even_if_passed():
     (doc,) = render([at(timedelta(hours=1), 1), at(timedelta(hours=49), 2)])
     assert doc.items == 1
-    assert doc.warnings == ("skipped art-2: not a published article in the 48-hour window at 2024-06-21T08:00:00+07:00",)
+    assert [str(x) for x in doc.left_out] == [
+        "id=art-2: published: not a published article in the 48-hour window at 2024-06-21T08:00:00+07:00 [status]"
+    ]
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -392,7 +397,7 @@ def test_skipped_articles_do_not_count_against_the_cap():
     arts = [at(timedelta(hours=1), 1, url="https://other.example/1"), at(timedelta(hours=2), 2), at(timedelta(hours=3), 3)]
     docs = render(arts, news_cfg(max_urls=2))
     assert [(d.kind, d.items) for d in docs] == [("news-sitemap", 2)]
-    assert len(docs[0].warnings) == 1
+    assert [x.id for x in docs[0].left_out] == ["art-1"]
 
 
 def test_rebuilds_are_byte_stable():

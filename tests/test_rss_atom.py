@@ -126,8 +126,10 @@ def test_seed_rss_item_fields_by_xpath():
     related = item.xpath("atom:link[@rel='related']", namespaces=NS)
     assert [(e.get("href"), e.get("title")) for e in related] == [(r.url, r.title) for r in a.related]
     assert len(related) == 3
-    # The seed photo has no byte length, and RSS's enclosure requires one.
-    assert item.xpath("enclosure") == []
+    # The seed photo has no byte length: length="0", as the RSS Best Practices Profile says.
+    assert [dict(e.attrib) for e in item.xpath("enclosure")] == [
+        {"url": "https://genpi.example/img/2024/06/19/kishida.jpg", "length": "0", "type": "image/jpeg"}
+    ]
 
 
 def test_seed_rss_channel_by_xpath():

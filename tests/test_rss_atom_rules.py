@@ -157,16 +157,38 @@ def test_atom_has_one_enclosure_link_per_photo_with_the_caption_as_title():
     ]
 
 
-def test_rss_enclosure_only_for_a_lead_photo_with_length_and_type():
-    # The lead has no length; the second photo's length does not promote it.
-    assert item(rss([make_article(images=PHOTOS)])).xpath("enclosure") == []
+def test_rss_enclosure_for_the_lead_photo_length_0_when_unknown():
+    # RSS Best Practices Profile: a publisher that cannot tell the size writes length="0".
+    (unknown_length, *_) = PHOTOS
+    it = item(rss([make_article(images=PHOTOS)]))
+    assert [dict(e.attrib) for e in it.xpath("enclosure")] == [
+        {"url": unknown_length.url, "length": "0", "type": unknown_length.type}
+    ]
     lead = Image(url="https://genpi.example/img/lead.jpg", type="image/jpeg", length=123456, caption="Lead")
     it = item(rss([make_article(images=(lead,) + PHOTOS)]))
     assert [dict(e.attrib) for e in it.xpath("enclosure")] == [{"url": lead.url, "length": "123456", "type": "image/jpeg"}]
-    untyped = Image(url="https://genpi.example/img/lead", length=123456)
-    assert item(rss([make_article(images=(untyped,))])).xpath("enclosure") == []
-    d = feedparser.parse(rss([make_article(images=(lead,))]))
-    assert d.bozo == 0 and [e.href for e in d.entries[0].enclosures] == [lead.url]
+    d = feedparser.parse(rss([make_article(images=PHOTOS)]))
+    assert d.bozo == 0 and [(e.href, e.length) for e in d.entries[0].enclosures] == [(unknown_length.url, "0")]
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://genpi.example/img/a.JPG", "image/jpeg"),
+        ("https://genpi.example/img/a.jpeg?w=800", "image/jpeg"),
+        ("https://genpi.example/img/a.png", "image/png"),
+        ("https://genpi.example/img/a.gif", "image/gif"),
+        ("https://genpi.example/img/a.webp", "image/webp"),
+        ("https://genpi.example/img/a.avif", "image/avif"),
+        ("https://genpi.example/img/lead", None),
+        ("https://genpi.example/img/a.svg", None),
+        ("https://genpi.example/img.jpg/lead", None),
+    ],
+)
+def test_rss_enclosure_type_from_a_known_image_extension_else_none(url, expected):
+    it = item(rss([make_article(images=(Image(url=url, length=5),))]))
+    got = [(e.get("type"), e.get("length")) for e in it.xpath("enclosure")]
+    assert got == ([(expected, "5")] if expected else [])
 
 
 def test_article_without_photos():
@@ -298,11 +320,11 @@ def test_empty_feed_is_valid_and_dated_by_a_constant():
     assert feedparser.parse(at.data).bozo == 0
 
 
-def test_unpublished_articles_are_skipped_with_a_warning():
+def test_unpublished_articles_are_left_out_and_named():
     arts = [make_article(1), make_article(2, status="draft"), make_article(3, status="deleted")]
     for doc in (render_rss(feed_config(), arts, NOW), render_atom(feed_config(), arts, NOW)):
         assert doc.items == 1
-        assert [w.split(":")[0] for w in doc.warnings] == ["id=art-2", "id=art-3"]
+        assert [(x.id, x.field, x.rule) for x in doc.left_out] == [("art-2", "status", "status"), ("art-3", "status", "status")]
     assert texts(xml(rss(arts)), "//guid") == ["art-1"]
 
 
@@ -325,7 +347,9 @@ def test_article_with_neither_summary_nor_body():
     assert it.xpath("description | content:encoded", namespaces=NS) == []
     data = atom([a])
     atom_valid(data)  # the rel="alternate" link stands in for content (RFC 4287 §4.1.2)
-    assert entry(data).xpath("a:summary | a:content", namespaces=NS) == []
+    # Readers list entries by their summary: the headline stands in, as in RSS with an empty body.
+    assert entry(data).xpath("a:content", namespaces=NS) == []
+    assert texts(entry(data), "a:summary") == [a.title]
     assert feedparser.parse(rss([a])).bozo == 0
 
 

@@ -45,12 +45,16 @@ def test_item_categories_section_first_duplicates_dropped():
     assert item_categories(make_article(section=None, tags=())) == []
 
 
+#: A build clock after every date here: nothing is clamped.
+FAR = datetime(2031, 1, 1, tzinfo=timezone.utc)
+
+
 def test_last_change_uses_updated_else_published_across_offsets():
     a = make_article(1, published=datetime(2024, 1, 1, 12, tzinfo=timezone.utc))
     b = make_article(2, published=datetime(2024, 1, 1, 9, tzinfo=timezone.utc), updated=datetime(2024, 1, 1, 20, 0, tzinfo=timezone(timedelta(hours=7))))
-    assert last_change([a, b]) == b.updated  # 20:00+07:00 is 13:00Z, after a's 12:00Z
-    assert last_change([a, b]).utcoffset() == timedelta(hours=7)  # written with its own offset
-    assert last_change([]) is None
+    assert last_change([a, b], FAR) == b.updated  # 20:00+07:00 is 13:00Z, after a's 12:00Z
+    assert last_change([a, b], FAR).utcoffset() == timedelta(hours=7)  # written with its own offset
+    assert last_change([], FAR) is None
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,9 @@ _EXACT = re.compile(
 )
 
 URL, LASTMOD = itemgetter(0), itemgetter(1)
+#: Characters a plain-looking URL may hold that only ``rules.urls.url_problem`` can judge
+#: (``%zz``, a second ``#``): rows holding them take the per-row path.
+_NEEDS_RULE, _FRAGMENT = "%", "#"
 #: ``"</loc><lastmod>".join((url, lastmod))``: the middle of one entry.
 _MIDDLE = "</loc><lastmod>".join
 #: The ASCII characters :func:`not_uri` accepts, as bytes (derived from it, so the two cannot differ).
@@ -211,12 +214,15 @@ def odd_urls(urls: list[str], prefix: str) -> tuple[set[int] | tuple[()], bool]:
         odd = {
             i for i, url in enumerate(urls)
             if not_uri(url) is not None or not url.startswith(prefix) or not MIN_LOC <= len(url) <= MAX_LOC
+            or _NEEDS_RULE in url or _FRAGMENT in url
         }
         return odd, True
     if plain and not (joined.startswith(prefix) and joined.count("\n" + prefix) == rest):
         odd = {*odd, *(i for i, url in enumerate(urls) if not url.startswith(prefix))}
     if plain and (max(map(len, plain)) > MAX_LOC or (len(prefix) < MIN_LOC and min(map(len, plain)) < MIN_LOC)):
         odd = {*odd, *(i for i, url in enumerate(urls) if not MIN_LOC <= len(url) <= MAX_LOC)}
+    if _NEEDS_RULE in joined or _FRAGMENT in joined:
+        odd = {*odd, *(i for i, url in enumerate(urls) if _NEEDS_RULE in url or _FRAGMENT in url)}
     return odd, "&" in joined or "'" in joined
 
 

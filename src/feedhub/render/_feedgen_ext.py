@@ -17,7 +17,8 @@ from lxml import etree
 
 from ..model import Article, Image
 from ..rules.namespaces import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, XML_NS
-from ._text import rfc822
+from ..rules.urls import to_uri
+from ._text import clamp, rfc822
 
 XML_LANG = "{%s}lang" % XML_NS
 
@@ -56,7 +57,7 @@ def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
 
 def media_content(parent: Any, image: Image) -> None:
     """One Media RSS ``media:content`` per photo, caption and credit inside (never a ``media:group``)."""
-    attrs = {"url": image.url, "medium": "image"}
+    attrs = {"url": to_uri(image.url), "medium": "image"}
     if image.type:
         attrs["type"] = image.type
     if image.length is not None:
@@ -102,18 +103,20 @@ class RssEntryExtension(BaseEntryExtension):
 
     def __init__(self) -> None:
         self.article: Article | None = None
+        #: The build's clock: no date written lies after it.
+        self.now: datetime | None = None
 
     def extend_rss(self, item: Any) -> Any:
         a = self.article
-        if a is None:
+        if a is None or self.now is None:
             return item
-        _sub(item, "pubDate", rfc822(a.published))
+        _sub(item, "pubDate", rfc822(clamp(a.published, self.now)))
         for author in a.authors:
             _sub(item, f"{{{DC_NS}}}creator", author.name)
         for image in a.images:
             media_content(item, image)
         for rel in a.related:
-            _sub(item, f"{{{ATOM_NS}}}link", rel="related", href=rel.url, title=rel.title)
+            _sub(item, f"{{{ATOM_NS}}}link", rel="related", href=to_uri(rel.url), title=rel.title)
         return item
 
 

@@ -13,11 +13,13 @@ the index is announced through robots.txt (:func:`render_robots`), never pinged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
 from itertools import islice
 
 from ..config import SitemapConfig
-from ..document import Document
+from ..document import Document, LeftOut
 from ..model import SitemapRow
+from ..rules.items import RULE_LOC
 from ..rules.sitemaps import MAX_INDEX_ENTRIES
 from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, lastmod_facts, odd_urls
 from ._xmltext import (
@@ -37,6 +39,7 @@ from ._xmltext import (
     numbered_path,
     short,
     to_uri,
+    w3c_datetime,
 )
 
 #: Warning lines kept per document; the rest are counted in one summary line.
@@ -44,23 +47,76 @@ MAX_WARNINGS = 100
 
 _HEAD = (XML_DECL + f'<urlset xmlns="{SITEMAP_NS}">\n').encode()
 _TAIL = b"</urlset>\n"
+#: How a row's skip note starts; such rows are reported as left out, not as warnings.
+_SKIPPED = "skipped url "
+class LastmodClamp:
+    """Rewrites a ``lastmod`` after *now* to *now* (in its own offset) and remembers the earliest one.
+
+    Nothing written may be dated in the future; :attr:`next` tells the build when the first
+    clamped value becomes true, so the archive is rebuilt then.  Checked by text first: a
+    lastmod whose local time is a day or more before *now* cannot be after it, whatever its
+    offset, so nearly every batch costs one ``max`` and one string comparison.
+    """
+
+    __slots__ = ("now", "next", "_safe")
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        #: The earliest lastmod after *now* seen so far.
+        self.next: datetime | None = None
+        self._safe = (now.astimezone(timezone.utc) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    def rows(self, chunk: list[SitemapRow]) -> list[SitemapRow]:
+        if not chunk or max(map(LASTMOD, chunk))[:19] <= self._safe:
+            return chunk
+        return [self._row(row) for row in chunk]
+
+    def _row(self, row: SitemapRow) -> SitemapRow:
+        url, lastmod = row
+        if lastmod[:19] <= self._safe:
+            return row
+        try:
+            dt = datetime.fromisoformat(lastmod)
+        except ValueError:  # not a date: the renderer leaves it out with a warning
+            return row
+        if dt.tzinfo is None:  # a date alone: midnight UTC, as W3C reads it
+            dt = dt.replace(tzinfo=timezone.utc)
+        if dt <= self.now:
+            return row
+        self.next = dt if self.next is None else min(self.next, dt)
+        return SitemapRow(url, w3c_datetime(self.now.astimezone(dt.tzinfo)))
+
+
 class _Warnings:
-    __slots__ = ("lines", "more")
+    """A shard's warnings and left-out rows, each kept up to :data:`MAX_WARNINGS` and counted beyond."""
+
+    __slots__ = ("lines", "more", "left", "more_left")
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.more = 0
+        self.left: list[LeftOut] = []
+        self.more_left = 0
 
     def add(self, line: str) -> None:
-        if len(self.lines) < MAX_WARNINGS:
+        if line.startswith(_SKIPPED):
+            # A row carries no article id: the URL, in the message, names it.
+            if len(self.left) < MAX_WARNINGS:
+                self.left.append(LeftOut(None, "url", RULE_LOC, line[len(_SKIPPED):]))
+            else:
+                self.more_left += 1
+        elif len(self.lines) < MAX_WARNINGS:
             self.lines.append(line)
         else:
             self.more += 1
 
-    def take(self) -> tuple[str, ...]:
-        out = self.lines + ([f"… and {self.more:,} more skipped or changed"] if self.more else [])
-        self.lines, self.more = [], 0
-        return tuple(out)
+    def take(self) -> tuple[tuple[str, ...], tuple[LeftOut, ...]]:
+        out = self.lines + ([f"… and {self.more:,} more changed"] if self.more else [])
+        if self.more_left:
+            out.append(f"… and {self.more_left:,} more URLs left out")
+        left = tuple(self.left)
+        self.lines, self.more, self.left, self.more_left = [], 0, [], 0
+        return tuple(out), left
 
 
 def render_archive(
@@ -68,6 +124,7 @@ def render_archive(
     site_url: str,
     base_url: str,
     rows: Iterable[SitemapRow],
+    clamp: LastmodClamp | None = None,
 ) -> Iterator[Document]:
     """Yield archive sitemap shards as they fill, then the index at ``cfg.path``.
 
@@ -89,6 +146,9 @@ def render_archive(
     a whole (:func:`odd_urls`, :func:`lastmod_facts`) and written as one text.  Only its
     unusual rows, and a whole batch that might not fit in ``max_bytes``, take the per-row
     path (``entry``), which is the rule: the batch path writes the same bytes and warnings.
+
+    With *clamp*, a ``lastmod`` after the build's ``now`` is written as ``now``
+    (:class:`LastmodClamp`).
     """
     check = LocCheck(site_url)
     ext = ".xml.gz" if cfg.gzip else ".xml"
@@ -108,14 +168,15 @@ def render_archive(
         sink.write(_TAIL)
         path = numbered_path(cfg.path, len(listed) + 1, ext)
         listed.append((path, newest))
-        return Document(path, "sitemap", sink.finish(), count, warn.take())
+        warnings, left_out = warn.take()
+        return Document(path, "sitemap", sink.finish(), count, warnings, left_out)
 
     prefix, w3c, shortest, longest = check.prefix, W3C.match, MIN_LOC, MAX_LOC
 
     def entry(url: str, lastmod: str, note: Callable[[str], None]) -> tuple[str | None, str]:
         """One row's ``<url>`` entry (None: skipped) and its lastmod ("" when left out)."""
         # Fast path (nearly every row): already a plain URI on the site, of a sane length.
-        if not_uri(url) is None and url.startswith(prefix) and shortest <= len(url) <= longest:
+        if not_uri(url) is None and url.startswith(prefix) and shortest <= len(url) <= longest and "%" not in url and "#" not in url:
             loc = url
         else:
             loc, problem = check(url)
@@ -176,6 +237,8 @@ def render_archive(
             chunk = list(islice(it, min(BATCH, max_urls - count)))
             if not chunk:
                 break
+            if clamp is not None:
+                chunk = clamp.rows(chunk)
             text, n, lastmods, notes, facts = plan(chunk)
             if size + len(text) <= max_bytes:
                 # Fits whole: no row can close the shard (count stays within max_urls too).
@@ -195,6 +258,8 @@ def render_archive(
             chunk = list(islice(it, 1))
             if not chunk:
                 break
+            if clamp is not None:
+                chunk = clamp.rows(chunk)
         for url, lastmod in chunk:
             text, lastmod = entry(url, lastmod, warn.add)
             if text is None:
@@ -241,4 +306,4 @@ def render_robots(sitemap_urls: Sequence[str]) -> Document:
     return Document("robots-sitemaps.txt", "robots", "".join(lines).encode("utf-8"), len(lines))
 
 
-__all__ = ["render_archive", "render_robots"]
+__all__ = ["LastmodClamp", "render_archive", "render_robots"]
