@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from . import publish
 from .config import Config
@@ -91,7 +91,7 @@ class _Gate:
         self.config, self.now, self.report = config, now, report
         self.out = config.output_dir
         self.status = load_status(self.out)
-        self.built_at = now.astimezone(timezone.utc).isoformat(timespec="seconds")
+        self.built_at = now.astimezone(UTC).isoformat(timespec="seconds")
 
     def __call__(self, doc: Document, held_back: str | None = None) -> OutputResult:
         problems = validate(doc.data, doc.kind, **validation_options(self.config, doc.kind, self.now))

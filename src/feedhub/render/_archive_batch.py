@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import compress
 from operator import itemgetter
 
-from ._xmltext import MAX_LOC, MIN_LOC, not_uri
+from ..rules.urls import MAX_URL as MAX_LOC
+from ..rules.urls import MIN_LOC
+from ._xmltext import not_uri
 
 #: Rows checked together (~0.3 MB of text): the unit of the batch checks and of each write to the compressor.
 BATCH = 2048
@@ -66,7 +68,7 @@ _ZONES_WEST = 3  # the same with a negative offset among them
 
 def _instant(w3c: str) -> datetime:
     dt = datetime.fromisoformat(w3c)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _later(a: str, b: str) -> bool:
@@ -228,7 +230,7 @@ def odd_urls(urls: list[str], prefix: str) -> tuple[set[int] | tuple[()], bool]:
 
 def entries(urls: Sequence[str], lastmods: Sequence[str], amp: bool) -> str:
     """``<url>`` entries for plain URLs with W3C lastmods (the same text the per-row path writes)."""
-    text = "<url><loc>" + "</lastmod></url>\n<url><loc>".join(map(_MIDDLE, zip(urls, lastmods))) + "</lastmod></url>\n"
+    text = "<url><loc>" + "</lastmod></url>\n<url><loc>".join(map(_MIDDLE, zip(urls, lastmods, strict=True))) + "</lastmod></url>\n"
     if amp:  # the only markup characters a plain URI can hold; lastmods and tags hold neither
         text = text.replace("&", "&amp;").replace("'", "&apos;")
     return text

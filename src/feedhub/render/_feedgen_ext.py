@@ -20,7 +20,7 @@ from ..rules.namespaces import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, XML_NS
 from ..rules.urls import to_uri
 from ._text import clamp, rfc822
 
-XML_LANG = "{%s}lang" % XML_NS
+XML_LANG = f"{{{XML_NS}}}lang"
 
 #: Every namespace an RSS document uses, all declared on ``<rss>``.
 RSS_NAMESPACES = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS, "media": MEDIA_NS}
@@ -143,7 +143,7 @@ class AtomEntryExtension(BaseEntryExtension):
         emitted = entry.findall("link")
         if [e.get("href") for e in emitted] != [link["href"] for link in self.links]:
             raise RuntimeError("feedgen changed how it writes entry links; re-check docs/feedgen.md")
-        for el, link in zip(emitted, self.links):
+        for el, link in zip(emitted, self.links, strict=True):
             for name in _LINK_ATTRS:
                 if link.get(name) is not None:
                     el.set(name, link[name])

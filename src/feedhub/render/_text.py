@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
@@ -36,7 +36,7 @@ def wire_time(dt: datetime) -> datetime:
     if off is None:
         raise ValueError(f"naive datetime {dt.isoformat()} reached a renderer (the import contract makes them aware)")
     if off % timedelta(minutes=1):
-        return dt.astimezone(timezone.utc)
+        return dt.astimezone(UTC)
     return dt
 
 

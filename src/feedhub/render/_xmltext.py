@@ -9,14 +9,14 @@ ASCII (punycode) form.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from gzip import GzipFile
 from urllib.parse import urlsplit
 
 from ..rules.namespaces import SITEMAP_NS
 from ..rules.urls import MAX_URL as MAX_LOC
 from ..rules.urls import MIN_LOC, NOT_URI, URI, origin, to_uri, url_problem
-from ..rules.xmlchars import escape, has_bad_chars, strip_bad_chars
+from ..rules.xmlchars import escape
 
 #: ``NOT_URI.search``, for hot loops.
 not_uri = NOT_URI.search
@@ -85,7 +85,7 @@ def w3c_datetime(dt: datetime) -> str:
     if off is None:
         raise ValueError(f"naive datetime {dt!r}: sitemaps need a time zone")
     if off.seconds % 60 or off.microseconds:
-        dt = dt.astimezone(timezone.utc)
+        dt = dt.astimezone(UTC)
     return dt.isoformat(timespec="seconds")
 
 

@@ -13,7 +13,7 @@ has the full table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
@@ -30,7 +30,7 @@ ATOM_TYPE = "application/atom+xml"
 #: The date part of every ``tag:`` id (RFC 4151). Fixed forever: changing it changes every id.
 TAG_DATE = "2024"
 #: ``updated`` of a feed with no entries: a constant, so an empty feed is byte-stable too.
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def entry_id(feed: FeedConfig, article_id: str) -> str:

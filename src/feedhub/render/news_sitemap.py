@@ -25,25 +25,12 @@ from ..document import Document, LeftOut
 from ..model import Article
 from ..rules.items import RULE_LOC, RULE_STATUS, RULE_TITLE, news_item_problem
 from ..rules.languages import news_language
-from ..rules.namespaces import IMAGE_NS, NEWS_NS
+from ..rules.namespaces import IMAGE_NS, NEWS_NS, SITEMAP_NS
 from ..rules.sitemaps import MAX_IMAGES
+from ..rules.urls import to_uri
+from ..rules.xmlchars import escape, has_bad_chars, strip_bad_chars
 from ._text import clamp
-from ._xmltext import (
-    SITEMAP_NS,
-    XML_DECL,
-    LocCheck,
-    base_url_warning,
-    encode,
-    escape,
-    has_bad_chars,
-    index_xml,
-    numbered_path,
-    short,
-    strip_bad_chars,
-    to_uri,
-    w3c_datetime,
-)
-
+from ._xmltext import XML_DECL, LocCheck, base_url_warning, encode, index_xml, numbered_path, short, w3c_datetime
 
 _URLSET_OPEN = f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}" xmlns:image="{IMAGE_NS}">\n'
 

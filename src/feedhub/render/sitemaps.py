@@ -13,32 +13,31 @@ the index is announced through robots.txt (:func:`render_robots`), never pinged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from ..config import SitemapConfig
 from ..document import Document, LeftOut
 from ..model import SitemapRow
 from ..rules.items import RULE_LOC
+from ..rules.namespaces import SITEMAP_NS
 from ..rules.sitemaps import MAX_INDEX_ENTRIES
+from ..rules.urls import MAX_URL as MAX_LOC
+from ..rules.urls import MIN_LOC, to_uri
+from ..rules.xmlchars import escape
 from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, lastmod_facts, odd_urls
 from ._xmltext import (
     GZIP_LEVEL,
-    MAX_LOC,
-    MIN_LOC,
-    SITEMAP_NS,
     XML_DECL,
     GzipSink,
     LocCheck,
     PlainSink,
     base_url_warning,
     encode,
-    escape,
     index_xml,
     not_uri,
     numbered_path,
     short,
-    to_uri,
     w3c_datetime,
 )
 
@@ -64,7 +63,7 @@ class LastmodClamp:
         self.now = now
         #: The earliest lastmod after *now* seen so far.
         self.next: datetime | None = None
-        self._safe = (now.astimezone(timezone.utc) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
+        self._safe = (now.astimezone(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
 
     def rows(self, chunk: list[SitemapRow]) -> list[SitemapRow]:
         if not chunk or max(map(LASTMOD, chunk))[:19] <= self._safe:
@@ -80,7 +79,7 @@ class LastmodClamp:
         except ValueError:  # not a date: the renderer leaves it out with a warning
             return row
         if dt.tzinfo is None:  # a date alone: midnight UTC, as W3C reads it
-            dt = dt.replace(tzinfo=timezone.utc)
+            dt = dt.replace(tzinfo=UTC)
         if dt <= self.now:
             return row
         self.next = dt if self.next is None else min(self.next, dt)

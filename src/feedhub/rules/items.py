@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from ..model import Article
 from .languages import is_language_tag, news_language
 from .urls import URI, to_uri
-from .xmlchars import has_bad_chars
+from .xmlchars import escape, has_bad_chars
 
 #: An article, image, related or author URL that cannot be written as a URI (:func:`writable_url_problem`).
 RULE_URL = "url"
@@ -28,6 +28,8 @@ RULE_XML_CHARS = "xml-chars"
 RULE_LANGUAGE = "language"
 #: Google News wants an ISO 639 code (``rules.languages.news_language``); ``und`` and ``x-…`` have none.
 RULE_NEWS_LANGUAGE = "news-language"
+#: A text longer than one XML text node may be for parsers without ``huge_tree`` (:data:`MAX_TEXT_BYTES`).
+RULE_TEXT_SIZE = "text-size"
 #: A headline that is empty once trimmed.
 RULE_TITLE = "title"
 #: A sitemap ``loc``: on the site, at most 2,047 characters (``rules.urls``).
@@ -54,6 +56,21 @@ def image_type(url: str, given: str | None) -> str | None:
         return given
     _, dot, ext = urlsplit(url).path.rpartition(".")
     return IMAGE_TYPES.get(ext.lower()) if dot else None
+
+
+#: libxml2's XML_MAX_TEXT_LENGTH: the longest text node lxml (our validator), feedparser and most
+#: readers parse without ``huge_tree``.  Measured on the escaped UTF-8 text, the larger form.
+MAX_TEXT_BYTES = 10_000_000
+
+
+def text_size_problem(text: str) -> str | None:
+    """Why *text* is too long for one XML text node, or None."""
+    if len(text) * 6 <= MAX_TEXT_BYTES:  # even all "&quot;" would fit: no need to escape it
+        return None
+    size = len(escape(text).encode("utf-8"))
+    if size > MAX_TEXT_BYTES:
+        return f"is {size:,} bytes escaped; one XML text node may hold at most {MAX_TEXT_BYTES:,} (libxml2)"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +142,15 @@ def _first_url_problem(fields: Iterator[tuple[str, str]]) -> ItemProblem | None:
     return None
 
 
+def _text_problem(name: str, text: str | None) -> ItemProblem | None:
+    if not text:
+        return None
+    if has_bad_chars(text):
+        return ItemProblem(name, RULE_XML_CHARS, "holds characters XML 1.0 forbids")
+    too_long = text_size_problem(text)
+    return ItemProblem(name, RULE_TEXT_SIZE, too_long) if too_long else None
+
+
 def _status_problem(a: Article) -> ItemProblem | None:
     if a.status != "published":
         return ItemProblem("status", RULE_STATUS, f"status is {a.status!r}; only published articles are written")
@@ -144,8 +170,9 @@ def feed_item_problem(a: Article) -> ItemProblem | None:
     if found:
         return found
     for name, text in _feed_texts(a):
-        if text and has_bad_chars(text):
-            return ItemProblem(name, RULE_XML_CHARS, "holds characters XML 1.0 forbids")
+        found = _text_problem(name, text)
+        if found:
+            return found
     if not is_language_tag(a.language):
         return ItemProblem("language", RULE_LANGUAGE, f"{a.language!r} is not a BCP 47 language tag")
     return None
@@ -161,6 +188,9 @@ def news_item_problem(a: Article) -> ItemProblem | None:
     found = found or _first_url_problem(_url_fields(a, related=False, authors=False))
     if found:
         return found
+    too_long = text_size_problem(a.title)
+    if too_long:
+        return ItemProblem("title", RULE_TEXT_SIZE, too_long)
     if news_language(a.language) is None:
         return ItemProblem(
             "language", RULE_NEWS_LANGUAGE, f"{a.language!r} has no ISO 639 code for news:language (Google News)"
@@ -171,15 +201,18 @@ def news_item_problem(a: Article) -> ItemProblem | None:
 __all__ = [
     "IMAGE_TYPES",
     "ItemProblem",
+    "MAX_TEXT_BYTES",
     "RULE_LANGUAGE",
     "RULE_LOC",
     "RULE_NEWS_LANGUAGE",
     "RULE_STATUS",
+    "RULE_TEXT_SIZE",
     "RULE_TITLE",
     "RULE_URL",
     "RULE_XML_CHARS",
     "feed_item_problem",
     "image_type",
+    "text_size_problem",
     "writable_url_problem",
     "news_item_problem",
 ]
