@@ -28,7 +28,7 @@ from feedhub.document import Document, LeftOut
 from feedhub.model import Image, SitemapRow
 from feedhub.render import _xmltext
 from feedhub.render import sitemaps as sitemaps_mod
-from feedhub.render.news_sitemap import render_news_sitemap, select_news
+from feedhub.render.news_sitemap import render_news_sitemap
 from feedhub.render.sitemaps import render_archive, render_robots
 from oracles import schema_errors, siteindex_schema, urlset_schema
 
@@ -657,7 +657,7 @@ def test_usp_reads_archive_and_news_trees_over_http(server):
         for i in range(1, 8)
     ]
     news_cfg = dataclasses.replace(cfg.news_sitemap, max_urls=3)
-    news = render_news_sitemap(news_cfg, site, base, select_news(news_arts, 48, now), now)
+    news = render_news_sitemap(news_cfg, site, base, news_arts, now)  # all in the window, newest first
     robots = render_robots([base + cfg.sitemap.path, base + news_cfg.path])
     assert [d.kind for d in news] == ["news-sitemap"] * 3 + ["news-sitemap-index"]
     assert_valid(archive + news)

@@ -147,27 +147,50 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
     out.mkdir(parents=True, exist_ok=True)
     publish.clean_temp_files(out)
     gate = _Gate(config, now, report)
-    unclamp: list[datetime | None] = []
     try:
         # Articles dated after now (scheduled stories) stay out of every output until then.
         release = store.next_published_after(now)
-        if "feeds" in chosen:
-            for doc in _feed_documents(config, store, now, unclamp):
-                gate(doc)
-        if "news_sitemap" in chosen and config.news_sitemap.enabled:
-            docs, report.news_expiry = _news_documents(config, store, now, unclamp)
-            _publish_set(docs, gate, config.news_sitemap.path, report)
-        if "sitemaps" in chosen and config.sitemap.enabled:
-            clamp = sitemaps.LastmodClamp(now)
-            _publish_set(_archive_documents(config, store, clamp), gate, config.sitemap.path, report)
-            unclamp.append(clamp.next)
-            gate(sitemaps.render_robots(_sitemap_urls(config)))
-        report.next_unclamp = min((t for t in unclamp if t is not None), default=None)
-        report.next_release = min((t for t in (release, report.next_unclamp) if t is not None), default=None)
+        unclamp = [build(config, store, gate) for group, build in _BUILDERS.items() if group in chosen]
+        report.next_unclamp = _earliest(*unclamp)
+        report.next_release = _earliest(release, report.next_unclamp)
     finally:
         save_status(out, gate.status)
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    return min((t for t in moments if t is not None), default=None)
+
+
+def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
+    """Every feed; the earliest future ``updated`` among their articles (written clamped until then)."""
+    unclamp: list[datetime | None] = []
+    for doc in _feed_documents(config, store, gate.now, unclamp):
+        gate(doc)
+    return _earliest(*unclamp)
+
+
+def _build_news(config: Config, store: Store, gate: _Gate) -> datetime | None:
+    if not config.news_sitemap.enabled:
+        return None
+    unclamp: list[datetime | None] = []
+    docs, gate.report.news_expiry = _news_documents(config, store, gate.now, unclamp)
+    _publish_set(docs, gate, config.news_sitemap.path, gate.report)
+    return _earliest(*unclamp)
+
+
+def _build_sitemaps(config: Config, store: Store, gate: _Gate) -> datetime | None:
+    if not config.sitemap.enabled:
+        return None
+    clamp = sitemaps.LastmodClamp(gate.now)
+    _publish_set(_archive_documents(config, store, clamp), gate, config.sitemap.path, gate.report)
+    gate(sitemaps.render_robots(_sitemap_urls(config)))
+    return clamp.next
+
+
+#: What each group builds, in GROUPS order.
+_BUILDERS = {"feeds": _build_feeds, "news_sitemap": _build_news, "sitemaps": _build_sitemaps}
 
 
 def validation_options(config: Config, kind: str | None, now: datetime) -> dict:

@@ -44,15 +44,6 @@ def _aware(now: datetime) -> None:
         raise ValueError(f"now must be time-zone aware, got {now!r}")
 
 
-def select_news(articles: Iterable[Article], window_hours: float, now: datetime) -> list[Article]:
-    """The published articles in the window ``(now - window_hours, now]``, newest first, ties by id."""
-    _aware(now)
-    start = now - timedelta(hours=window_hours)
-    chosen = sorted((a for a in articles if _in_window(a, start, now)), key=lambda a: a.id)
-    chosen.sort(key=lambda a: a.published, reverse=True)  # stable: equal times keep id order
-    return chosen
-
-
 def next_news_expiry(articles: Sequence[Article], window_hours: float, now: datetime) -> datetime | None:
     """When the oldest article in the window leaves it (``published + window``), in *now*'s zone.
 
@@ -201,4 +192,4 @@ def render_news_sitemap(
     return docs
 
 
-__all__ = ["news_language", "next_news_expiry", "render_news_sitemap", "select_news"]
+__all__ = ["news_language", "next_news_expiry", "render_news_sitemap"]
