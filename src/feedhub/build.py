@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from . import publish
 from .config import Config
@@ -193,13 +194,13 @@ def _build_sitemaps(config: Config, store: Store, gate: _Gate) -> datetime | Non
 _BUILDERS = {"feeds": _build_feeds, "news_sitemap": _build_news, "sitemaps": _build_sitemaps}
 
 
-def validation_options(config: Config, kind: str | None, now: datetime) -> dict:
+def validation_options(config: Config, kind: str | None, now: datetime) -> dict[str, Any]:
     """The validator options the build gate uses for a *kind* of output of *config*.
 
     The archive's ``sitemap.max_urls`` / ``max_bytes`` bound its shards only; every other
     kind is held to its own limits.
     """
-    opts: dict = dict(
+    opts: dict[str, Any] = dict(
         now=now,
         news_window_hours=config.news_sitemap.window_hours,
         news_max_urls=config.news_sitemap.max_urls,

@@ -74,7 +74,7 @@ def media_content(parent: Any, image: Image) -> None:
         _sub(content, f"{{{MEDIA_NS}}}credit", image.credit, role="photographer", scheme="urn:ebu")
 
 
-class RssFeedExtension(BaseExtension):
+class RssFeedExtension(BaseExtension):  # type: ignore[misc]  # feedgen ships no types
     """Channel: every namespace on ``<rss>``, and ``lastBuildDate``/``pubDate`` without a locale swap."""
 
     def __init__(self) -> None:
@@ -98,7 +98,7 @@ class RssFeedExtension(BaseExtension):
         return rss
 
 
-class RssEntryExtension(BaseEntryExtension):
+class RssEntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships no types
     """Item: ``pubDate``, ``dc:creator``, Media RSS photos and ``atom:link rel="related"``."""
 
     def __init__(self) -> None:
@@ -120,14 +120,14 @@ class RssEntryExtension(BaseEntryExtension):
         return item
 
 
-class AtomFeedExtension(BaseExtension):
+class AtomFeedExtension(BaseExtension):  # type: ignore[misc]  # feedgen ships no types
     """Feed: declares the Media RSS namespace on ``<feed>``."""
 
     def extend_ns(self) -> dict[str, str]:
         return dict(ATOM_NAMESPACES)
 
 
-class AtomEntryExtension(BaseEntryExtension):
+class AtomEntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships no types
     """Entry: ``xml:lang``, the link attributes feedgen drops, Media RSS photos."""
 
     def __init__(self) -> None:

@@ -17,7 +17,7 @@ instant the oldest story leaves, so the daemon can rebuild exactly then.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from ..config import NewsSitemapConfig

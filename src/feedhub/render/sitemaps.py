@@ -13,9 +13,9 @@ the index is announced through robots.txt (:func:`render_robots`), never pinged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import NamedTuple
 
 from ..config import SitemapConfig
 from ..document import Document, LeftOut
@@ -23,10 +23,9 @@ from ..model import SitemapRow
 from ..rules.items import RULE_LOC
 from ..rules.namespaces import SITEMAP_NS
 from ..rules.sitemaps import MAX_INDEX_ENTRIES
-from ..rules.urls import MAX_URL as MAX_LOC
-from ..rules.urls import MIN_LOC, to_uri
+from ..rules.urls import to_uri
 from ..rules.xmlchars import escape
-from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, lastmod_facts, odd_urls
+from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, is_plain, lastmod_facts, odd_urls
 from ._xmltext import (
     GZIP_LEVEL,
     XML_DECL,
@@ -36,7 +35,6 @@ from ._xmltext import (
     base_url_warning,
     encode,
     index_xml,
-    not_uri,
     numbered_path,
     short,
     w3c_datetime,
@@ -161,7 +159,7 @@ class _Planned(NamedTuple):
     """A batch of rows as entries: their text, how many, their lastmods, notes and lastmod facts."""
 
     text: str
-    count: int
+    n: int
     lastmods: Sequence[str]
     notes: list[str]
     facts: int
@@ -188,13 +186,10 @@ class ArchiveSitemap:
 
     def location(self, url: str, note: Callable[[str], None]) -> str | None:
         """*url* as an escaped ``loc``, or None (noted) when it cannot be one."""
-        if not_uri(url) is None and url.startswith(self.check.prefix) and MIN_LOC <= len(url) <= MAX_LOC and "%" not in url and "#" not in url:
-            loc: str | None = url  # nearly every row: already a plain URI on the site, of a sane length
-        else:
-            loc, problem = self.check(url)
-            if loc is None:
-                note(f"skipped url {short(url)}: {problem}")
-                return None
+        loc, problem = (url, None) if is_plain(url, self.check.prefix) else self.check(url)
+        if loc is None:
+            note(f"skipped url {short(url)}: {problem}")
+            return None
         if "&" in loc or "'" in loc:  # the only markup characters a percent-encoded URI can still hold
             loc = escape(loc)
         return loc
@@ -263,7 +258,7 @@ class ArchiveSitemap:
         shard.write(planned.text)
         for line in planned.notes:
             self.warn.add(line)
-        shard.count += planned.count
+        shard.count += planned.n
         shard.size += len(planned.text)
         shard.newest = batch_newest(shard.newest, planned.lastmods, planned.facts)
         return True
