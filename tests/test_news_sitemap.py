@@ -334,7 +334,7 @@ def test_articles_outside_the_window_are_not_rendered_even_if_passed():
     (doc,) = render([at(timedelta(hours=1), 1), at(timedelta(hours=49), 2)])
     assert doc.items == 1
     assert [str(x) for x in doc.left_out] == [
-        "id=art-2: published: not a published article in the 48-hour window at 2024-06-21T08:00:00+07:00 [status]"
+        "id=art-2: published: not a published article in the 48-hour window at 2024-06-21T08:00:00+07:00 [news-window]"
     ]
 
 

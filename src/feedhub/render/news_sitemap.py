@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from ..config import NewsSitemapConfig
 from ..document import Document, LeftOut
 from ..model import Article
-from ..rules.items import RULE_LOC, RULE_STATUS, RULE_TITLE, news_item_problem
+from ..rules.items import RULE_LOC, RULE_NEWS_WINDOW, RULE_TITLE, news_item_problem
 from ..rules.languages import news_language
 from ..rules.namespaces import IMAGE_NS, NEWS_NS, SITEMAP_NS
 from ..rules.sitemaps import MAX_IMAGES
@@ -123,7 +123,7 @@ class _Selection:
         """``(field, rule, reason)`` when *a* cannot be a ``<url>`` here."""
         if not _in_window(a, self.start, self.now):
             window = f"{self.cfg.window_hours:g}-hour window at {w3c_datetime(self.now)}"
-            return "published", RULE_STATUS, f"not a published article in the {window}"
+            return "published", RULE_NEWS_WINDOW, f"not a published article in the {window}"
         problem = news_item_problem(a)
         if problem is not None:
             return problem.field, problem.rule, problem.message

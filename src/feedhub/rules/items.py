@@ -36,6 +36,8 @@ RULE_TITLE = "title"
 RULE_LOC = "sitemap-loc"
 #: Only ``published`` articles are written.
 RULE_STATUS = "status"
+#: Google News lists the stories of the last ``window_hours`` (at most 48) only.
+RULE_NEWS_WINDOW = "news-window"
 
 
 #: Image types an RSS ``enclosure`` may take from the URL's extension when the article gives none.
@@ -205,6 +207,7 @@ __all__ = [
     "RULE_LANGUAGE",
     "RULE_LOC",
     "RULE_NEWS_LANGUAGE",
+    "RULE_NEWS_WINDOW",
     "RULE_STATUS",
     "RULE_TEXT_SIZE",
     "RULE_TITLE",
