@@ -159,6 +159,8 @@ def test_a_future_updated_is_written_as_now_until_it_is_reached(tmp_path, capsys
     assert atom.xpath("a:entry[1]/a:updated/text()", namespaces=ns) == ["2024-06-20T12:00:00+07:00"]
     shard = etree.fromstring(_text(site.out / "sitemap-1.xml.gz"))
     assert max(shard.xpath("//s:lastmod/text()", namespaces=ns)) == "2024-06-20T12:00:00+07:00"
+    index = etree.fromstring((site.out / "sitemap.xml").read_bytes())
+    assert index.xpath("//s:lastmod/text()", namespaces=ns) == ["2024-06-20T12:00:00+07:00"]
 
     # The build says when the real value is reached; the daemon rebuilds then (next_release).
     from feedhub.build import run_once

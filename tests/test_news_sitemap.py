@@ -357,6 +357,16 @@ def test_1000_articles_fit_one_file():
     assert_valid_urlset(doc)
 
 
+def test_index_lastmod_is_never_after_now():
+    # A future updated (a CMS clock ahead) is written as now; publication dates are never after now.
+    arts = [make_article(i, published=NOW - timedelta(seconds=i)) for i in range(3)]
+    arts[1] = dataclasses.replace(arts[1], updated=NOW + timedelta(days=2))
+    docs = render(arts, news_cfg(max_urls=2))
+    idx = tree(docs[-1])
+    assert idx.xpath("s:sitemap/s:lastmod/text()", namespaces=NS) == ["2024-06-21T08:00:00+07:00", "2024-06-21T07:59:58+07:00"]
+    assert max(d for doc in docs[:-1] for d in tree(doc).xpath("//news:publication_date/text()", namespaces=NS)) <= NOW.isoformat()
+
+
 def test_1001_articles_split_into_two_files_and_an_index():
     arts = [make_article(i, published=NOW - timedelta(seconds=i)) for i in range(1001)]  # newest first
     docs = render(arts)
