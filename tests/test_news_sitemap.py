@@ -6,7 +6,7 @@ usp read-backs over a real HTTP server live in test_sitemaps.py (one server help
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -100,7 +100,7 @@ def test_window_edges(age, inside):
 
 
 def test_window_compares_instants_across_offsets():
-    utc_article = make_article(1, published=(NOW - timedelta(hours=47, minutes=59)).astimezone(timezone.utc))
+    utc_article = make_article(1, published=(NOW - timedelta(hours=47, minutes=59)).astimezone(UTC))
     assert listed([utc_article]) == [utc_article.id]
     assert listed([utc_article], now=NOW.astimezone(timezone(timedelta(hours=-5)))) == [utc_article.id]
 
@@ -134,7 +134,7 @@ def test_next_news_expiry_is_when_the_oldest_article_leaves():
 
 
 def test_next_news_expiry_ignores_future_drafts_and_other_offsets():
-    oldest_utc = (NOW - timedelta(hours=40)).astimezone(timezone.utc)
+    oldest_utc = (NOW - timedelta(hours=40)).astimezone(UTC)
     arts = [
         make_article(1, published=NOW + timedelta(hours=1)),  # future
         make_article(2, published=NOW - timedelta(hours=45), status="draft"),
@@ -203,7 +203,7 @@ def test_at_most_1000_images_per_url():
 def test_publication_date_keeps_the_articles_own_offset_with_seconds():
     arts = [
         make_article(1, published=datetime(2024, 6, 20, 13, 30, 0, 999, tzinfo=JAKARTA)),
-        make_article(2, published=datetime(2024, 6, 20, 6, 0, 5, tzinfo=timezone.utc)),
+        make_article(2, published=datetime(2024, 6, 20, 6, 0, 5, tzinfo=UTC)),
         make_article(3, published=datetime(2024, 6, 20, 1, 0, tzinfo=timezone(timedelta(hours=-3, minutes=-30)))),
     ]
     (doc,) = render(arts)

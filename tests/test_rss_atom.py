@@ -7,7 +7,7 @@ Helpers here (``feed_config``, ``seed_article``, ``xml``, ``NS``…) are importe
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ NS = {
 }
 SITE = {"title": "GenPI.co", "url": "https://genpi.example", "language": "id", "timezone": "Asia/Jakarta"}
 #: Deliberately far from any article date: no output may depend on it.
-NOW = datetime(2031, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+NOW = datetime(2031, 2, 3, 4, 5, 6, tzinfo=UTC)
 SEED_CREDIT = "AP Photo/Susan Walsh"
 SEED_CAPTION = (
     "Perdana Menteri Jepang Fumio Kishida. Jepang dan Selandia Baru pada Rabu menyetujui pakta berbagi "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import locale
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -276,7 +276,7 @@ def test_input_order_is_kept_exactly_including_id_tie_breaks():
         make_article(9),
         make_article(5, id="tie-a", published=same),
         make_article(6, id="tie-b", published=same),
-        make_article(7, id="tie-c", published=same.astimezone(timezone.utc)),  # same instant, other offset
+        make_article(7, id="tie-c", published=same.astimezone(UTC)),  # same instant, other offset
         make_article(1),
     ]
     ids = [a.id for a in arts]
@@ -369,7 +369,7 @@ def test_body_without_text_keeps_description_plain_and_content_encoded():
     [
         (datetime(2024, 6, 19, 20, 30, tzinfo=ZoneInfo("Asia/Jakarta")), "Wed, 19 Jun 2024 20:30:00 +0700", "2024-06-19T20:30:00+07:00"),
         (datetime(2024, 6, 19, 20, 30, tzinfo=JAKARTA), "Wed, 19 Jun 2024 20:30:00 +0700", "2024-06-19T20:30:00+07:00"),
-        (datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "Tue, 02 Jan 2024 03:04:05 +0000", "2024-01-02T03:04:05+00:00"),
+        (datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "Tue, 02 Jan 2024 03:04:05 +0000", "2024-01-02T03:04:05+00:00"),
         (datetime(2024, 6, 19, 9, 0, tzinfo=ZoneInfo("America/St_Johns")), "Wed, 19 Jun 2024 09:00:00 -0230", "2024-06-19T09:00:00-02:30"),
         # Jakarta's local mean time (+07:07:12) has seconds, which neither format can carry: written as UTC.
         (datetime(1900, 1, 1, 12, 0, tzinfo=ZoneInfo("Asia/Jakarta")), "Mon, 01 Jan 1900 04:52:48 +0000", "1900-01-01T04:52:48+00:00"),
@@ -386,7 +386,7 @@ def test_dates_keep_their_offset_and_denote_the_stored_instant(published, rfc822
     assert datetime.fromisoformat(texts(en, "a:published")[0]) == published
     assert datetime.fromisoformat(texts(en, "a:updated")[0]) == updated
     d_rss, d_atom = feedparser.parse(rss([a])), feedparser.parse(atom([a]))
-    utc = published.astimezone(timezone.utc).timetuple()[:6]
+    utc = published.astimezone(UTC).timetuple()[:6]
     assert d_rss.entries[0].published_parsed[:6] == d_atom.entries[0].published_parsed[:6] == utc
 
 
@@ -400,7 +400,7 @@ def test_naive_input_read_in_the_site_zone_keeps_plus_0700():
 
 
 def test_every_rss_date_is_rfc822_with_a_four_digit_year():
-    arts = [make_article(n) for n in range(1, 4)] + [make_article(9, published=datetime(999, 3, 4, 5, 6, tzinfo=timezone.utc))]
+    arts = [make_article(n) for n in range(1, 4)] + [make_article(9, published=datetime(999, 3, 4, 5, 6, tzinfo=UTC))]
     dates = texts(xml(rss(arts)), "//pubDate | //lastBuildDate")
     assert len(dates) == 6 and all(RFC822.match(d) for d in dates)
     assert "Mon, 04 Mar 0999 05:06:00 +0000" in dates

@@ -12,7 +12,7 @@ import re
 import threading
 import tracemalloc
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -156,7 +156,7 @@ def test_split_by_max_bytes_closes_a_shard_before_it_would_overflow():
     assert len(shards) > 3 and all(d.path.endswith(".xml") for d in shards)
     assert_valid(docs)
     assert [u for d in shards for u in locs(d)] == [r.url for r in all_rows]
-    for this, following in zip(shards, shards[1:]):
+    for this, following in zip(shards, shards[1:], strict=False):
         assert len(this.data) <= max_bytes
         first = following.data.split(b"\n")[2] + b"\n"  # the next shard's first <url> line
         assert first.startswith(b"<url>") and len(this.data) + len(first) > max_bytes
@@ -291,7 +291,7 @@ _REF_W3C = re.compile(
 
 def _ref_instant(w3c: str) -> datetime:
     dt = datetime.fromisoformat(w3c)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def reference_archive(cfg: SitemapConfig, site_url: str, base_url: str, rows: Iterable) -> list[Document]:
@@ -395,7 +395,7 @@ def _odd_url(rnd: random.Random, i: int, site: str) -> str:
 def varied_rows(seed: int, n: int, site: str = SITE) -> list:
     """*n* rows from one of several realistic lastmod styles, with a varying share of unusual rows."""
     rnd = random.Random(seed)
-    start = datetime(2024, 2, 20, tzinfo=timezone.utc)  # the range holds 29 February
+    start = datetime(2024, 2, 20, tzinfo=UTC)  # the range holds 29 February
     style = rnd.choice(["one zone", "zones", "east zones", "utc", "dates", "equal instants", "odd"])
     unusual = rnd.choice([0.0, 0.001, 0.01, 0.2, 0.9])
 
@@ -491,7 +491,7 @@ def test_leap_day_and_impossible_dates_follow_the_per_row_rule():
 def test_impossible_dates_in_a_batch_of_one_layout_follow_the_per_row_rule(odd):
     """Shaped like the rest of their batch, so only the per-column checks can catch them."""
     zones = [timezone(timedelta(hours=h)) for h in (7, 8, -5, 0)]
-    start = datetime(2024, 4, 20, tzinfo=timezone.utc)
+    start = datetime(2024, 4, 20, tzinfo=UTC)
     first = [SitemapRow(f"{SITE}/d/{i}", "2024-03-01") for i in range(sitemaps_mod.BATCH)]  # a newest of another layout
     mixed = [SitemapRow(f"{SITE}/m/{i}", (start + timedelta(hours=i)).astimezone(zones[i % 4]).isoformat()) for i in range(200)]
     for rs in (mixed, first + mixed):
@@ -524,7 +524,7 @@ def test_fractions_of_a_second_across_zones(fraction):
     # With 7 digits, two values a tenth of a microsecond apart are one datetime: the rule compares
     # same-zone values as strings, so the later string must win.
     zones = [timezone(timedelta(hours=h)) for h in (7, 8, -5)]
-    start = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 6, 1, tzinfo=UTC)
 
     def w3c(t: datetime, zone: timezone, frac: str = fraction) -> str:
         text = t.astimezone(zone).isoformat()
@@ -540,7 +540,7 @@ def test_fractions_of_a_second_across_zones(fraction):
     assert _as_tuples(docs) == _as_tuples(reference_archive(archive_cfg(), SITE, BASE, rs))
     # East of UTC only: a value exactly at the smallest offset's bound, the same instant as the top, comes first
     east = [r for r in rs if not r.lastmod.endswith("-05:00")]
-    east.insert(50, SitemapRow(f"{SITE}/t/0", w3c(top, timezone.utc, fraction[:-1] + "9")))
+    east.insert(50, SitemapRow(f"{SITE}/t/0", w3c(top, UTC, fraction[:-1] + "9")))
     docs = render(east)
     assert _as_tuples(docs) == _as_tuples(reference_archive(archive_cfg(), SITE, BASE, east))
     assert lastmods(docs[-1]) == [east[50].lastmod]
@@ -651,7 +651,10 @@ def test_usp_reads_archive_and_news_trees_over_http(server):
     now = datetime(2024, 6, 21, 8, 0, tzinfo=JAKARTA)
 
     archive = list(render_archive(cfg.sitemap, site, base, rows(100, site=site)))
-    images = lambda i: tuple(Image(url=f"{site}/img/{i}-{k}.jpg") for k in range(i % 3))  # 0, 1 or 2 each
+
+    def images(i: int) -> tuple[Image, ...]:
+        return tuple(Image(url=f"{site}/img/{i}-{k}.jpg") for k in range(i % 3))  # 0, 1 or 2 each
+
     news_arts = [
         make_article(i, url=f"{site}/news/{i}", published=now - timedelta(minutes=i), images=images(i), title=f"Berita {i} & 😀")
         for i in range(1, 8)
