@@ -97,7 +97,7 @@ def test_a_bad_article_is_left_out_only_where_it_cannot_be_written(tmp_path, cap
     field, rule = named
     for path in cannot:
         at = lines.index(next(line for line in lines if line.split()[1:2] == [path]))
-        left = [line for line in lines[at + 1:] if line.startswith("  left out: ")]
+        left = [line for line in lines[at + 1:] if line.startswith("  warning: left out ")]
         assert left and (BAD_ID in left[0] or path.startswith("sitemap")), (path, lines)
         assert f"{field}: " in left[0] and (rule is None or f"[{rule}]" in left[0]), left[0]
     status = _status(site)

@@ -74,7 +74,6 @@ class BuildReport:
             out.append(f"{r.outcome:<9} {r.path} ({detail})")
             out.extend(f"  error: {p}" for p in r.problems)
             out.extend(f"  warning: {w}" for w in r.warnings)
-            out.extend(f"  left out: {x}" for x in r.left_out)
         out.append(self.summary())
         return out
 
@@ -99,7 +98,9 @@ class _Gate:
         errors = tuple(str(p) for p in problems if p.severity == "error")
         if held_back and not errors:
             errors = (held_back,)
-        warnings = doc.warnings + tuple(str(p) for p in problems if p.severity != "error")
+        # A left-out article is a warning too, so the build report and the daemon's log name it once.
+        left_lines = tuple(f"left out {x}" for x in doc.left_out)
+        warnings = doc.warnings + left_lines + tuple(str(p) for p in problems if p.severity != "error")
         left_out = tuple(x.as_dict() for x in doc.left_out)
         if errors:
             result = OutputResult(doc.path, doc.kind, "rejected", doc.items, len(doc.data), errors, warnings, doc.left_out)
