@@ -24,7 +24,7 @@ from .render import atom, news_sitemap, rss, sitemaps
 from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
 from .store import Store
-from .validate import validate
+from .validate import Problem, validate
 
 #: Output groups the scheduler runs on their own timers; one key used in config and logs.
 GROUPS = ("feeds", "news_sitemap", "sitemaps")
@@ -84,6 +84,13 @@ class BuildReport:
         return f"built {', '.join(self.groups)}: {', '.join(parts)} in {self.seconds:.2f} s"
 
 
+def _warnings(doc: Document, problems: Iterable[Problem]) -> tuple[str, ...]:
+    """The renderer's warnings, one per left-out article (so the build report and the daemon's
+    log name each once), then the validator's."""
+    left_out = tuple(f"left out {x}" for x in doc.left_out)
+    return doc.warnings + left_out + tuple(str(p) for p in problems if p.severity != "error")
+
+
 class _Gate:
     """Validates each document, publishes it when it passes and records the outcome."""
 
@@ -98,9 +105,7 @@ class _Gate:
         errors = tuple(str(p) for p in problems if p.severity == "error")
         if held_back and not errors:
             errors = (held_back,)
-        # A left-out article is a warning too, so the build report and the daemon's log name it once.
-        left_lines = tuple(f"left out {x}" for x in doc.left_out)
-        warnings = doc.warnings + left_lines + tuple(str(p) for p in problems if p.severity != "error")
+        warnings = _warnings(doc, problems)
         left_out = tuple(x.as_dict() for x in doc.left_out)
         if errors:
             result = OutputResult(doc.path, doc.kind, "rejected", doc.items, len(doc.data), errors, warnings, doc.left_out)
