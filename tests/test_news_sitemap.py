@@ -6,7 +6,7 @@ usp read-backs over a real HTTP server live in test_sitemaps.py (one server help
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from lxml import etree
 from conftest import JAKARTA, make_article, seed_record
 from feedhub.config import NewsSitemapConfig, parse_config
 from feedhub.model import Image, article_from_dict
-from feedhub.render.news_sitemap import news_language, next_news_expiry, render_news_sitemap, select_news
+from feedhub.render.news_sitemap import news_language, next_news_expiry, render_news_sitemap
 from oracles import schema_errors, siteindex_schema, urlset_schema
 
 SITE = "https://genpi.example"
@@ -51,6 +51,13 @@ def tree(doc) -> etree._Element:
     return etree.fromstring(doc.data)
 
 
+def listed(articles, hours: float = 48, now=NOW) -> list[str]:
+    """Ids of the articles the news sitemap at *now* lists: the renderer applies the window itself."""
+    (doc,) = render(articles, news_cfg(window_hours=hours), now)
+    by_url = {a.url: a.id for a in articles}
+    return [by_url[loc] for loc in tree(doc).xpath("s:url/s:loc/text()", namespaces=NS)]
+
+
 def assert_valid_urlset(doc) -> None:
     assert doc.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')
     assert schema_errors(doc.data, urlset_schema()) == []
@@ -64,7 +71,7 @@ def test_seed_article_is_in_the_window_one_day_later_and_gone_three_days_later()
     assert seed.published.isoformat() == "2024-06-19T20:30:00+07:00"
 
     day_after = datetime(2024, 6, 20, 10, 0, tzinfo=JAKARTA)
-    (doc,) = render(select_news([seed], 48, day_after), now=day_after)
+    (doc,) = render([seed], now=day_after)
     assert_valid_urlset(doc)
     t = tree(doc)
     assert t.xpath("s:url/s:loc/text()", namespaces=NS) == [seed.url]
@@ -74,7 +81,7 @@ def test_seed_article_is_in_the_window_one_day_later_and_gone_three_days_later()
     assert t.xpath("//image:loc/text()", namespaces=NS) == ["https://genpi.example/img/2024/06/19/kishida.jpg"]
 
     three_days = datetime(2024, 6, 22, 10, 0, tzinfo=JAKARTA)
-    assert select_news([seed], 48, three_days) == []
+    assert listed([seed], now=three_days) == []
 
 
 @pytest.mark.parametrize(
@@ -89,40 +96,28 @@ def test_seed_article_is_in_the_window_one_day_later_and_gone_three_days_later()
     ],
 )
 def test_window_edges(age, inside):
-    assert (select_news([at(age)], 48, NOW) != []) is inside
+    assert (listed([at(age)]) != []) is inside
 
 
 def test_window_compares_instants_across_offsets():
-    utc_article = make_article(1, published=(NOW - timedelta(hours=47, minutes=59)).astimezone(timezone.utc))
-    assert select_news([utc_article], 48, NOW) == [utc_article]
-    assert select_news([utc_article], 48, NOW.astimezone(timezone(timedelta(hours=-5)))) == [utc_article]
+    utc_article = make_article(1, published=(NOW - timedelta(hours=47, minutes=59)).astimezone(UTC))
+    assert listed([utc_article]) == [utc_article.id]
+    assert listed([utc_article], now=NOW.astimezone(timezone(timedelta(hours=-5)))) == [utc_article.id]
 
 
 def test_only_published_articles_are_selected():
     arts = [at(timedelta(hours=1), 1), at(timedelta(hours=1), 2, status="draft"), at(timedelta(hours=1), 3, status="deleted")]
-    assert [a.id for a in select_news(arts, 48, NOW)] == ["art-1"]
-
-
-def test_selection_is_newest_first_ties_by_id():
-    same = NOW - timedelta(hours=3)
-    arts = [
-        make_article(5, published=same, id="b"),
-        make_article(6, published=NOW - timedelta(hours=10)),
-        make_article(7, published=same, id="a"),
-        make_article(8, published=NOW - timedelta(hours=1)),
-        make_article(9, published=same.astimezone(timezone.utc), id="c"),
-    ]
-    assert [a.id for a in select_news(arts, 48, NOW)] == ["art-8", "a", "b", "c", "art-6"]
+    assert listed(arts) == ["art-1"]
 
 
 def test_shorter_configured_window():
     arts = [at(timedelta(hours=5, minutes=59), 1), at(timedelta(hours=6), 2)]
-    assert [a.id for a in select_news(arts, 6, NOW)] == ["art-1"]
+    assert listed(arts, hours=6) == ["art-1"]
 
 
 def test_naive_now_is_refused():
     with pytest.raises(ValueError, match="aware"):
-        select_news([], 48, NOW.replace(tzinfo=None))
+        render([], now=NOW.replace(tzinfo=None))
 
 
 # --- next_news_expiry ----------------------------------------------------------------------
@@ -134,12 +129,12 @@ def test_next_news_expiry_is_when_the_oldest_article_leaves():
     assert expiry == NOW + timedelta(hours=17, minutes=45)
     assert expiry.utcoffset() == NOW.utcoffset()
     # a rebuild scheduled exactly then no longer lists it; a moment before it still did
-    assert [a.id for a in select_news(arts, 48, expiry)] == ["art-1"]
-    assert [a.id for a in select_news(arts, 48, expiry - timedelta(microseconds=1))] == ["art-1", "art-2"]
+    assert listed(arts, now=expiry) == ["art-1"]
+    assert listed(arts, now=expiry - timedelta(microseconds=1)) == ["art-1", "art-2"]
 
 
 def test_next_news_expiry_ignores_future_drafts_and_other_offsets():
-    oldest_utc = (NOW - timedelta(hours=40)).astimezone(timezone.utc)
+    oldest_utc = (NOW - timedelta(hours=40)).astimezone(UTC)
     arts = [
         make_article(1, published=NOW + timedelta(hours=1)),  # future
         make_article(2, published=NOW - timedelta(hours=45), status="draft"),
@@ -208,7 +203,7 @@ def test_at_most_1000_images_per_url():
 def test_publication_date_keeps_the_articles_own_offset_with_seconds():
     arts = [
         make_article(1, published=datetime(2024, 6, 20, 13, 30, 0, 999, tzinfo=JAKARTA)),
-        make_article(2, published=datetime(2024, 6, 20, 6, 0, 5, tzinfo=timezone.utc)),
+        make_article(2, published=datetime(2024, 6, 20, 6, 0, 5, tzinfo=UTC)),
         make_article(3, published=datetime(2024, 6, 20, 1, 0, tzinfo=timezone(timedelta(hours=-3, minutes=-30)))),
     ]
     (doc,) = render(arts)
@@ -274,13 +269,14 @@ def test_characters_xml_cannot_carry_are_removed_with_a_warning():
 # --- loc rules -----------------------------------------------------------------------------
 
 
-def test_off_host_url_is_skipped_with_a_warning_naming_it():
+def test_off_host_url_is_left_out_and_named():
     arts = [at(timedelta(hours=1), 1), at(timedelta(hours=2), 17, url="https://other.example/x")]
     (doc,) = render(arts)
     assert_valid_urlset(doc)
     assert doc.items == 1
     assert b"other.example" not in doc.data
-    assert doc.warnings == ("skipped art-17: url https://other.example/x is not on https://genpi.example",)
+    assert doc.warnings == ()
+    assert [str(x) for x in doc.left_out] == ["id=art-17: url: https://other.example/x is not on https://genpi.example [sitemap-loc]"]
 
 
 @pytest.mark.parametrize(
@@ -299,7 +295,7 @@ def test_origin_check(url, ok):
     (doc,) = render([at(timedelta(hours=1), 1, url=url), at(timedelta(hours=2), 2)])
     assert_valid_urlset(doc)
     assert (doc.items == 2) is ok
-    assert len(doc.warnings) == (0 if ok else 1)
+    assert [x.id for x in doc.left_out] == ([] if ok else ["art-1"])
 
 
 def test_loc_must_be_shorter_than_2048_characters_after_percent_encoding():
@@ -312,8 +308,8 @@ def test_loc_must_be_shorter_than_2048_characters_after_percent_encoding():
     (doc,) = render(arts)
     assert_valid_urlset(doc)
     assert tree(doc).xpath("//s:loc/text()", namespaces=NS) == [fits]
-    assert [w.split(":")[0] for w in doc.warnings] == ["skipped art-2", "skipped art-3"]
-    assert "is 2,048 characters, sitemaps allow at most 2,047" in doc.warnings[0]
+    assert [(x.id, x.field, x.rule) for x in doc.left_out] == [("art-2", "url", "sitemap-loc"), ("art-3", "url", "sitemap-loc")]
+    assert "is 2,048 characters, sitemaps allow at most 2,047" in doc.left_out[0].message
 
 
 def test_non_ascii_and_markup_characters_in_urls_are_encoded():
@@ -329,13 +325,17 @@ def test_duplicate_urls_are_listed_once():
     arts = [at(timedelta(hours=1), 1), at(timedelta(hours=2), 2, url="https://genpi.example/berita/artikel-1")]
     (doc,) = render(arts)
     assert doc.items == 1
-    assert doc.warnings == ("skipped art-2: url https://genpi.example/berita/artikel-1 is already listed for art-1",)
+    assert [str(x) for x in doc.left_out] == [
+        "id=art-2: url: https://genpi.example/berita/artikel-1 is already listed for art-1 [sitemap-loc]"
+    ]
 
 
 def test_articles_outside_the_window_are_not_rendered_even_if_passed():
     (doc,) = render([at(timedelta(hours=1), 1), at(timedelta(hours=49), 2)])
     assert doc.items == 1
-    assert doc.warnings == ("skipped art-2: not a published article in the 48-hour window at 2024-06-21T08:00:00+07:00",)
+    assert [str(x) for x in doc.left_out] == [
+        "id=art-2: published: not a published article in the 48-hour window at 2024-06-21T08:00:00+07:00 [news-window]"
+    ]
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -357,8 +357,18 @@ def test_1000_articles_fit_one_file():
     assert_valid_urlset(doc)
 
 
+def test_index_lastmod_is_never_after_now():
+    # A future updated (a CMS clock ahead) is written as now; publication dates are never after now.
+    arts = [make_article(i, published=NOW - timedelta(seconds=i)) for i in range(3)]
+    arts[1] = dataclasses.replace(arts[1], updated=NOW + timedelta(days=2))
+    docs = render(arts, news_cfg(max_urls=2))
+    idx = tree(docs[-1])
+    assert idx.xpath("s:sitemap/s:lastmod/text()", namespaces=NS) == ["2024-06-21T08:00:00+07:00", "2024-06-21T07:59:58+07:00"]
+    assert max(d for doc in docs[:-1] for d in tree(doc).xpath("//news:publication_date/text()", namespaces=NS)) <= NOW.isoformat()
+
+
 def test_1001_articles_split_into_two_files_and_an_index():
-    arts = select_news([make_article(i, published=NOW - timedelta(seconds=i)) for i in range(1001)], 48, NOW)
+    arts = [make_article(i, published=NOW - timedelta(seconds=i)) for i in range(1001)]  # newest first
     docs = render(arts)
     assert [(d.path, d.kind, d.items) for d in docs] == [
         ("news-sitemap-1.xml", "news-sitemap", 1000),
@@ -392,7 +402,7 @@ def test_skipped_articles_do_not_count_against_the_cap():
     arts = [at(timedelta(hours=1), 1, url="https://other.example/1"), at(timedelta(hours=2), 2), at(timedelta(hours=3), 3)]
     docs = render(arts, news_cfg(max_urls=2))
     assert [(d.kind, d.items) for d in docs] == [("news-sitemap", 2)]
-    assert len(docs[0].warnings) == 1
+    assert [x.id for x in docs[0].left_out] == ["art-1"]
 
 
 def test_rebuilds_are_byte_stable():

@@ -7,7 +7,7 @@ Helpers here (``feed_config``, ``seed_article``, ``xml``, ``NS``…) are importe
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ NS = {
 }
 SITE = {"title": "GenPI.co", "url": "https://genpi.example", "language": "id", "timezone": "Asia/Jakarta"}
 #: Deliberately far from any article date: no output may depend on it.
-NOW = datetime(2031, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+NOW = datetime(2031, 2, 3, 4, 5, 6, tzinfo=UTC)
 SEED_CREDIT = "AP Photo/Susan Walsh"
 SEED_CAPTION = (
     "Perdana Menteri Jepang Fumio Kishida. Jepang dan Selandia Baru pada Rabu menyetujui pakta berbagi "
@@ -126,8 +126,10 @@ def test_seed_rss_item_fields_by_xpath():
     related = item.xpath("atom:link[@rel='related']", namespaces=NS)
     assert [(e.get("href"), e.get("title")) for e in related] == [(r.url, r.title) for r in a.related]
     assert len(related) == 3
-    # The seed photo has no byte length, and RSS's enclosure requires one.
-    assert item.xpath("enclosure") == []
+    # The seed photo has no byte length: length="0", as the RSS Best Practices Profile says.
+    assert [dict(e.attrib) for e in item.xpath("enclosure")] == [
+        {"url": "https://genpi.example/img/2024/06/19/kishida.jpg", "length": "0", "type": "image/jpeg"}
+    ]
 
 
 def test_seed_rss_channel_by_xpath():

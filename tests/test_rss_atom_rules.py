@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import locale
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -157,16 +157,38 @@ def test_atom_has_one_enclosure_link_per_photo_with_the_caption_as_title():
     ]
 
 
-def test_rss_enclosure_only_for_a_lead_photo_with_length_and_type():
-    # The lead has no length; the second photo's length does not promote it.
-    assert item(rss([make_article(images=PHOTOS)])).xpath("enclosure") == []
+def test_rss_enclosure_for_the_lead_photo_length_0_when_unknown():
+    # RSS Best Practices Profile: a publisher that cannot tell the size writes length="0".
+    (unknown_length, *_) = PHOTOS
+    it = item(rss([make_article(images=PHOTOS)]))
+    assert [dict(e.attrib) for e in it.xpath("enclosure")] == [
+        {"url": unknown_length.url, "length": "0", "type": unknown_length.type}
+    ]
     lead = Image(url="https://genpi.example/img/lead.jpg", type="image/jpeg", length=123456, caption="Lead")
     it = item(rss([make_article(images=(lead,) + PHOTOS)]))
     assert [dict(e.attrib) for e in it.xpath("enclosure")] == [{"url": lead.url, "length": "123456", "type": "image/jpeg"}]
-    untyped = Image(url="https://genpi.example/img/lead", length=123456)
-    assert item(rss([make_article(images=(untyped,))])).xpath("enclosure") == []
-    d = feedparser.parse(rss([make_article(images=(lead,))]))
-    assert d.bozo == 0 and [e.href for e in d.entries[0].enclosures] == [lead.url]
+    d = feedparser.parse(rss([make_article(images=PHOTOS)]))
+    assert d.bozo == 0 and [(e.href, e.length) for e in d.entries[0].enclosures] == [(unknown_length.url, "0")]
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://genpi.example/img/a.JPG", "image/jpeg"),
+        ("https://genpi.example/img/a.jpeg?w=800", "image/jpeg"),
+        ("https://genpi.example/img/a.png", "image/png"),
+        ("https://genpi.example/img/a.gif", "image/gif"),
+        ("https://genpi.example/img/a.webp", "image/webp"),
+        ("https://genpi.example/img/a.avif", "image/avif"),
+        ("https://genpi.example/img/lead", None),
+        ("https://genpi.example/img/a.svg", None),
+        ("https://genpi.example/img.jpg/lead", None),
+    ],
+)
+def test_rss_enclosure_type_from_a_known_image_extension_else_none(url, expected):
+    it = item(rss([make_article(images=(Image(url=url, length=5),))]))
+    got = [(e.get("type"), e.get("length")) for e in it.xpath("enclosure")]
+    assert got == ([(expected, "5")] if expected else [])
 
 
 def test_article_without_photos():
@@ -254,7 +276,7 @@ def test_input_order_is_kept_exactly_including_id_tie_breaks():
         make_article(9),
         make_article(5, id="tie-a", published=same),
         make_article(6, id="tie-b", published=same),
-        make_article(7, id="tie-c", published=same.astimezone(timezone.utc)),  # same instant, other offset
+        make_article(7, id="tie-c", published=same.astimezone(UTC)),  # same instant, other offset
         make_article(1),
     ]
     ids = [a.id for a in arts]
@@ -298,11 +320,11 @@ def test_empty_feed_is_valid_and_dated_by_a_constant():
     assert feedparser.parse(at.data).bozo == 0
 
 
-def test_unpublished_articles_are_skipped_with_a_warning():
+def test_unpublished_articles_are_left_out_and_named():
     arts = [make_article(1), make_article(2, status="draft"), make_article(3, status="deleted")]
     for doc in (render_rss(feed_config(), arts, NOW), render_atom(feed_config(), arts, NOW)):
         assert doc.items == 1
-        assert [w.split(":")[0] for w in doc.warnings] == ["id=art-2", "id=art-3"]
+        assert [(x.id, x.field, x.rule) for x in doc.left_out] == [("art-2", "status", "status"), ("art-3", "status", "status")]
     assert texts(xml(rss(arts)), "//guid") == ["art-1"]
 
 
@@ -325,7 +347,9 @@ def test_article_with_neither_summary_nor_body():
     assert it.xpath("description | content:encoded", namespaces=NS) == []
     data = atom([a])
     atom_valid(data)  # the rel="alternate" link stands in for content (RFC 4287 §4.1.2)
-    assert entry(data).xpath("a:summary | a:content", namespaces=NS) == []
+    # Readers list entries by their summary: the headline stands in, as in RSS with an empty body.
+    assert entry(data).xpath("a:content", namespaces=NS) == []
+    assert texts(entry(data), "a:summary") == [a.title]
     assert feedparser.parse(rss([a])).bozo == 0
 
 
@@ -345,7 +369,7 @@ def test_body_without_text_keeps_description_plain_and_content_encoded():
     [
         (datetime(2024, 6, 19, 20, 30, tzinfo=ZoneInfo("Asia/Jakarta")), "Wed, 19 Jun 2024 20:30:00 +0700", "2024-06-19T20:30:00+07:00"),
         (datetime(2024, 6, 19, 20, 30, tzinfo=JAKARTA), "Wed, 19 Jun 2024 20:30:00 +0700", "2024-06-19T20:30:00+07:00"),
-        (datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "Tue, 02 Jan 2024 03:04:05 +0000", "2024-01-02T03:04:05+00:00"),
+        (datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "Tue, 02 Jan 2024 03:04:05 +0000", "2024-01-02T03:04:05+00:00"),
         (datetime(2024, 6, 19, 9, 0, tzinfo=ZoneInfo("America/St_Johns")), "Wed, 19 Jun 2024 09:00:00 -0230", "2024-06-19T09:00:00-02:30"),
         # Jakarta's local mean time (+07:07:12) has seconds, which neither format can carry: written as UTC.
         (datetime(1900, 1, 1, 12, 0, tzinfo=ZoneInfo("Asia/Jakarta")), "Mon, 01 Jan 1900 04:52:48 +0000", "1900-01-01T04:52:48+00:00"),
@@ -362,7 +386,7 @@ def test_dates_keep_their_offset_and_denote_the_stored_instant(published, rfc822
     assert datetime.fromisoformat(texts(en, "a:published")[0]) == published
     assert datetime.fromisoformat(texts(en, "a:updated")[0]) == updated
     d_rss, d_atom = feedparser.parse(rss([a])), feedparser.parse(atom([a]))
-    utc = published.astimezone(timezone.utc).timetuple()[:6]
+    utc = published.astimezone(UTC).timetuple()[:6]
     assert d_rss.entries[0].published_parsed[:6] == d_atom.entries[0].published_parsed[:6] == utc
 
 
@@ -376,7 +400,7 @@ def test_naive_input_read_in_the_site_zone_keeps_plus_0700():
 
 
 def test_every_rss_date_is_rfc822_with_a_four_digit_year():
-    arts = [make_article(n) for n in range(1, 4)] + [make_article(9, published=datetime(999, 3, 4, 5, 6, tzinfo=timezone.utc))]
+    arts = [make_article(n) for n in range(1, 4)] + [make_article(9, published=datetime(999, 3, 4, 5, 6, tzinfo=UTC))]
     dates = texts(xml(rss(arts)), "//pubDate | //lastBuildDate")
     assert len(dates) == 6 and all(RFC822.match(d) for d in dates)
     assert "Mon, 04 Mar 0999 05:06:00 +0000" in dates

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -45,23 +45,27 @@ def test_item_categories_section_first_duplicates_dropped():
     assert item_categories(make_article(section=None, tags=())) == []
 
 
+#: A build clock after every date here: nothing is clamped.
+FAR = datetime(2031, 1, 1, tzinfo=UTC)
+
+
 def test_last_change_uses_updated_else_published_across_offsets():
-    a = make_article(1, published=datetime(2024, 1, 1, 12, tzinfo=timezone.utc))
-    b = make_article(2, published=datetime(2024, 1, 1, 9, tzinfo=timezone.utc), updated=datetime(2024, 1, 1, 20, 0, tzinfo=timezone(timedelta(hours=7))))
-    assert last_change([a, b]) == b.updated  # 20:00+07:00 is 13:00Z, after a's 12:00Z
-    assert last_change([a, b]).utcoffset() == timedelta(hours=7)  # written with its own offset
-    assert last_change([]) is None
+    a = make_article(1, published=datetime(2024, 1, 1, 12, tzinfo=UTC))
+    b = make_article(2, published=datetime(2024, 1, 1, 9, tzinfo=UTC), updated=datetime(2024, 1, 1, 20, 0, tzinfo=timezone(timedelta(hours=7))))
+    assert last_change([a, b], FAR) == b.updated  # 20:00+07:00 is 13:00Z, after a's 12:00Z
+    assert last_change([a, b], FAR).utcoffset() == timedelta(hours=7)  # written with its own offset
+    assert last_change([], FAR) is None
 
 
 @pytest.mark.parametrize(
     "dt, expected",
     [
         (datetime(2024, 6, 19, 20, 30, tzinfo=ZoneInfo("Asia/Jakarta")), "Wed, 19 Jun 2024 20:30:00 +0700"),
-        (datetime(2024, 12, 31, 23, 59, 59, tzinfo=timezone.utc), "Tue, 31 Dec 2024 23:59:59 +0000"),
+        (datetime(2024, 12, 31, 23, 59, 59, tzinfo=UTC), "Tue, 31 Dec 2024 23:59:59 +0000"),
         (datetime(2024, 3, 10, 1, 2, 3, tzinfo=timezone(timedelta(hours=-9, minutes=-30))), "Sun, 10 Mar 2024 01:02:03 -0930"),
         (datetime(2024, 3, 10, 1, 2, 3, tzinfo=timezone(timedelta(hours=5, minutes=45))), "Sun, 10 Mar 2024 01:02:03 +0545"),
-        (datetime(999, 1, 1, tzinfo=timezone.utc), "Tue, 01 Jan 0999 00:00:00 +0000"),
-        (datetime(2024, 6, 19, 20, 30, 15, 999999, tzinfo=timezone.utc), "Wed, 19 Jun 2024 20:30:15 +0000"),
+        (datetime(999, 1, 1, tzinfo=UTC), "Tue, 01 Jan 0999 00:00:00 +0000"),
+        (datetime(2024, 6, 19, 20, 30, 15, 999999, tzinfo=UTC), "Wed, 19 Jun 2024 20:30:15 +0000"),
     ],
 )
 def test_rfc822(dt, expected):

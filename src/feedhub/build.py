@@ -11,18 +11,20 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any
 
 from . import publish
 from .config import Config
-from .document import Document
+from .document import Document, LeftOut
 from .render import atom, news_sitemap, rss, sitemaps
+from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
 from .store import Store
-from .validate import validate
+from .validate import Problem, validate
 
 #: Output groups the scheduler runs on their own timers; one key used in config and logs.
 GROUPS = ("feeds", "news_sitemap", "sitemaps")
@@ -38,6 +40,8 @@ class OutputResult:
     bytes: int
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: Articles the renderer could not write into this output (the rest of it was published).
+    left_out: tuple[LeftOut, ...] = ()
 
 
 @dataclass(slots=True)
@@ -48,8 +52,12 @@ class BuildReport:
     seconds: float = 0.0
     #: When the news sitemap next changes with no new article (the oldest one ages out).
     news_expiry: datetime | None = None
-    #: When the next future-dated article comes due and must appear with no store change.
+    #: When an output next changes with no store change: a future-dated article comes due, or
+    #: a future ``updated`` that was written clamped to ``now`` becomes true (:attr:`next_unclamp`).
+    #: The daemon schedules a forced build of every group at this moment.
     next_release: datetime | None = None
+    #: The earliest ``updated`` after ``now`` among the articles built (written as ``now`` until then).
+    next_unclamp: datetime | None = None
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -76,61 +84,84 @@ class BuildReport:
         return f"built {', '.join(self.groups)}: {', '.join(parts)} in {self.seconds:.2f} s"
 
 
-def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] = GROUPS) -> BuildReport:
-    """Build *groups* as of *now* and publish every document that validates."""
-    started = time.perf_counter()
-    groups = tuple(g for g in GROUPS if g in set(groups))
-    report = BuildReport(now=now, groups=groups)
-    out = config.output_dir
-    out.mkdir(parents=True, exist_ok=True)
-    publish.clean_temp_files(out)
-    status = load_status(out)
-    built_at = now.astimezone(timezone.utc).isoformat(timespec="seconds")
+def _warnings(doc: Document, problems: Iterable[Problem]) -> tuple[str, ...]:
+    """The renderer's warnings, one per left-out article (so the build report and the daemon's
+    log name each once), then the validator's."""
+    left_out = tuple(f"left out {x}" for x in doc.left_out)
+    return doc.warnings + left_out + tuple(str(p) for p in problems if p.severity != "error")
 
-    def gate(doc: Document, held_back: str | None = None) -> OutputResult:
-        problems = validate(doc.data, doc.kind, **validation_options(config, doc.kind, now))
+
+class _Gate:
+    """Validates each document, publishes it when it passes and records the outcome."""
+
+    def __init__(self, config: Config, now: datetime, report: BuildReport) -> None:
+        self.config, self.now, self.report = config, now, report
+        self.out = config.output_dir
+        self.status = load_status(self.out)
+        self.built_at = now.astimezone(UTC).isoformat(timespec="seconds")
+
+    def __call__(self, doc: Document, held_back: str | None = None) -> OutputResult:
+        problems = validate(doc.data, doc.kind, **validation_options(self.config, doc.kind, self.now))
         errors = tuple(str(p) for p in problems if p.severity == "error")
         if held_back and not errors:
             errors = (held_back,)
-        warnings = doc.warnings + tuple(str(p) for p in problems if p.severity != "error")
-        prev = status.get(doc.path)
+        warnings = _warnings(doc, problems)
+        left_out = tuple(x.as_dict() for x in doc.left_out)
         if errors:
-            result = OutputResult(doc.path, doc.kind, "rejected", doc.items, len(doc.data), errors, warnings)
-            if prev is not None:
-                status[doc.path] = replace(prev, built_at=built_at, validation="failed", problems=errors)
-            else:
-                status[doc.path] = OutputStatus(doc.path, doc.kind, 0, 0, "", None, built_at, "failed", errors)
+            result = OutputResult(doc.path, doc.kind, "rejected", doc.items, len(doc.data), errors, warnings, doc.left_out)
+            self._failed(doc, errors, left_out)
         else:
-            written = publish.write_if_changed(out / doc.path, doc.data, root=out)
+            written = publish.write_if_changed(self.out / doc.path, doc.data, root=self.out)
             outcome = "written" if written else "unchanged"
-            result = OutputResult(doc.path, doc.kind, outcome, doc.items, len(doc.data), (), warnings)
-            status[doc.path] = OutputStatus(
-                path=doc.path,
-                kind=doc.kind,
-                items=doc.items,
-                bytes=len(doc.data),
-                sha256=hashlib.sha256(doc.data).hexdigest(),
-                written_at=built_at if written or prev is None or not prev.written_at else prev.written_at,
-                built_at=built_at,
-                validation="ok",
-            )
-        report.results.append(result)
+            result = OutputResult(doc.path, doc.kind, outcome, doc.items, len(doc.data), (), warnings, doc.left_out)
+            self._passed(doc, written, left_out)
+        self.report.results.append(result)
         return result
 
+    def _failed(self, doc: Document, errors: tuple[str, ...], left_out: tuple[dict[str, str | None], ...]) -> None:
+        prev = self.status.get(doc.path)
+        if prev is not None:
+            self.status[doc.path] = replace(
+                prev, built_at=self.built_at, validation="failed", problems=errors, left_out=left_out
+            )
+        else:
+            self.status[doc.path] = OutputStatus(
+                doc.path, doc.kind, 0, 0, "", None, self.built_at, "failed", errors, left_out
+            )
+
+    def _passed(self, doc: Document, written: bool, left_out: tuple[dict[str, str | None], ...]) -> None:
+        prev = self.status.get(doc.path)
+        written_at = prev.written_at if prev is not None and prev.written_at and not written else self.built_at
+        self.status[doc.path] = OutputStatus(
+            path=doc.path,
+            kind=doc.kind,
+            items=doc.items,
+            bytes=len(doc.data),
+            sha256=hashlib.sha256(doc.data).hexdigest(),
+            written_at=written_at,
+            built_at=self.built_at,
+            validation="ok",
+            left_out=left_out,
+        )
+
+
+def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] = GROUPS) -> BuildReport:
+    """Build *groups* as of *now* and publish every document that validates."""
+    started = time.perf_counter()
+    chosen = tuple(g for g in GROUPS if g in set(groups))
+    report = BuildReport(now=now, groups=chosen)
+    out = config.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    publish.clean_temp_files(out)
+    gate = _Gate(config, now, report)
     try:
         # Articles dated after now (scheduled stories) stay out of every output until then.
-        report.next_release = store.next_published_after(now)
-        if "feeds" in groups:
-            for doc in _feed_documents(config, store, now):
-                gate(doc)
-        if "news_sitemap" in groups and config.news_sitemap.enabled:
-            docs, report.news_expiry = _news_documents(config, store, now)
-            _publish_set(docs, gate, out, config.news_sitemap.path, report, status)
-        if "sitemaps" in groups and config.sitemap.enabled:
-            _publish_set(_archive_documents(config, store, now), gate, out, config.sitemap.path, report, status)
-            gate(sitemaps.render_robots(_sitemap_urls(config)))
+        release = store.next_published_after(now)
+        unclamp = [build(config, store, gate) for group, build in _BUILDERS.items() if group in chosen]
+        report.next_unclamp = _earliest(*unclamp)
+        report.next_release = _earliest(release, report.next_unclamp)
     finally:
-        save_status(out, status)
+        save_status(out, gate.status)
         report.seconds = time.perf_counter() - started
     # --- issue 16: the XSL stylesheets beside the outputs, then the after_publish hooks
     # (WebSub) on the documents actually written; neither blocks nor fails the build.
@@ -142,13 +173,47 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
     return report
 
 
-def validation_options(config: Config, kind: str | None, now: datetime) -> dict:
+def _earliest(*moments: datetime | None) -> datetime | None:
+    return min((t for t in moments if t is not None), default=None)
+
+
+def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
+    """Every feed; the earliest future ``updated`` among their articles (written clamped until then)."""
+    unclamp: list[datetime | None] = []
+    for doc in _feed_documents(config, store, gate.now, unclamp):
+        gate(doc)
+    return _earliest(*unclamp)
+
+
+def _build_news(config: Config, store: Store, gate: _Gate) -> datetime | None:
+    if not config.news_sitemap.enabled:
+        return None
+    unclamp: list[datetime | None] = []
+    docs, gate.report.news_expiry = _news_documents(config, store, gate.now, unclamp)
+    _publish_set(docs, gate, config.news_sitemap.path, gate.report)
+    return _earliest(*unclamp)
+
+
+def _build_sitemaps(config: Config, store: Store, gate: _Gate) -> datetime | None:
+    if not config.sitemap.enabled:
+        return None
+    clamp = sitemaps.LastmodClamp(gate.now)
+    _publish_set(_archive_documents(config, store, clamp), gate, config.sitemap.path, gate.report)
+    gate(sitemaps.render_robots(_sitemap_urls(config)))
+    return clamp.next
+
+
+#: What each group builds, in GROUPS order.
+_BUILDERS = {"feeds": _build_feeds, "news_sitemap": _build_news, "sitemaps": _build_sitemaps}
+
+
+def validation_options(config: Config, kind: str | None, now: datetime) -> dict[str, Any]:
     """The validator options the build gate uses for a *kind* of output of *config*.
 
     The archive's ``sitemap.max_urls`` / ``max_bytes`` bound its shards only; every other
     kind is held to its own limits.
     """
-    opts: dict = dict(
+    opts: dict[str, Any] = dict(
         now=now,
         news_window_hours=config.news_sitemap.window_hours,
         news_max_urls=config.news_sitemap.max_urls,
@@ -159,23 +224,28 @@ def validation_options(config: Config, kind: str | None, now: datetime) -> dict:
     return opts
 
 
-def _feed_documents(config: Config, store: Store, now: datetime) -> Iterator[Document]:
+def _feed_documents(config: Config, store: Store, now: datetime, unclamp: list[datetime | None]) -> Iterator[Document]:
     for feed in config.feeds:
         articles = store.newest(feed.filter, feed.limit, until=now)
+        unclamp.append(next_unclamp(articles, now))
         yield rss.render_rss(feed, articles, now)
         yield atom.render_atom(feed, articles, now)
 
 
-def _news_documents(config: Config, store: Store, now: datetime) -> tuple[list[Document], datetime | None]:
+def _news_documents(
+    config: Config, store: Store, now: datetime, unclamp: list[datetime | None]
+) -> tuple[list[Document], datetime | None]:
     cfg = config.news_sitemap
     window = timedelta(hours=cfg.window_hours)
     articles = store.published_between(now - window, now)
+    unclamp.append(next_unclamp(articles, now))
     docs = news_sitemap.render_news_sitemap(cfg, config.site.url, config.base_url, articles, now)
     return docs, news_sitemap.next_news_expiry(articles, cfg.window_hours, now)
 
 
-def _archive_documents(config: Config, store: Store, now: datetime) -> Iterator[Document]:
-    return sitemaps.render_archive(config.sitemap, config.site.url, config.base_url, store.iter_sitemap_rows(until=now))
+def _archive_documents(config: Config, store: Store, clamp: sitemaps.LastmodClamp) -> Iterator[Document]:
+    rows = store.iter_sitemap_rows(until=clamp.now)
+    return sitemaps.render_archive(config.sitemap, config.site.url, config.base_url, rows, clamp)
 
 
 def _sitemap_urls(config: Config) -> list[str]:
@@ -187,7 +257,7 @@ def _sitemap_urls(config: Config) -> list[str]:
     return urls
 
 
-def _publish_set(docs: Iterable[Document], gate, out: Path, index_path: str, report: BuildReport, status) -> None:
+def _publish_set(docs: Iterable[Document], gate: _Gate, index_path: str, report: BuildReport) -> None:
     """Publish a set of numbered files plus their index, then drop numbered files it no longer lists.
 
     The index comes last and is held back when one of its parts was rejected (it would
@@ -205,8 +275,12 @@ def _publish_set(docs: Iterable[Document], gate, out: Path, index_path: str, rep
             index_ok = gate(doc, held).outcome != "rejected"
         elif gate(doc).outcome == "rejected":
             rejected.append(doc.path)
-    if not index_ok:
-        return
+    if index_ok:
+        _remove_stale_parts(gate, index_path, produced, report)
+
+
+def _remove_stale_parts(gate: _Gate, index_path: str, produced: set[str], report: BuildReport) -> None:
+    out = gate.out
     stem = Path(index_path).name.removesuffix(".gz").removesuffix(".xml")
     part = re.compile(rf"^{re.escape(stem)}-\d+\.xml(\.gz)?$")
     folder = out / Path(index_path).parent
@@ -215,5 +289,5 @@ def _publish_set(docs: Iterable[Document], gate, out: Path, index_path: str, rep
     for p in sorted(folder.iterdir()):
         rel = p.relative_to(out).as_posix()
         if part.match(p.name) and rel not in produced and publish.remove(p):
-            status.pop(rel, None)
+            gate.status.pop(rel, None)
             report.results.append(OutputResult(rel, "", "removed", 0, 0))

@@ -9,6 +9,27 @@ KINDS = ("rss", "atom", "news-sitemap", "news-sitemap-index", "sitemap", "sitema
 
 
 @dataclass(frozen=True, slots=True)
+class LeftOut:
+    """An article a renderer did not write into one document, and why (``feedhub.rules.items``)."""
+
+    #: The article id; None for an archive sitemap row, which carries only its URL (named in *message*).
+    id: str | None
+    #: The article field at fault, as the import format names it (``url``, ``language``…).
+    field: str
+    #: The rule's stable key (``url``, ``news-language``, ``xml-chars``…).
+    rule: str
+    #: One readable reason.
+    message: str
+
+    def __str__(self) -> str:
+        who = f"id={self.id}: " if self.id is not None else ""
+        return f"{who}{self.field}: {self.message} [{self.rule}]"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"id": self.id, "field": self.field, "rule": self.rule, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     #: Path relative to the output dir, POSIX separators (``all/rss.xml``, ``sitemap-1.xml.gz``).
     path: str
@@ -18,5 +39,7 @@ class Document:
     data: bytes
     #: Items in it: RSS items, Atom entries, sitemap URLs or index entries.
     items: int
-    #: Things the renderer skipped or changed, one readable line each (e.g. an off-host URL).
+    #: Things the renderer changed, one readable line each (e.g. characters removed from a title).
     warnings: tuple[str, ...] = ()
+    #: Articles that could not be written into this document (the rest of it is published).
+    left_out: tuple[LeftOut, ...] = ()

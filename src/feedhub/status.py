@@ -46,6 +46,8 @@ class OutputStatus:
     validation: str
     #: The problems of the last validation, one line each.
     problems: tuple[str, ...] = ()
+    #: Articles the last build could not write into this output: ``{id, field, rule, message}`` each.
+    left_out: tuple[dict[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ def _outputs(raw: dict[str, Any]) -> dict[str, OutputStatus]:
     for d in raw.get("outputs", []):
         try:
             d["problems"] = tuple(d.get("problems", ()))
+            d["left_out"] = tuple(d.get("left_out", ()))
             out[d["path"]] = OutputStatus(**d)
         except (KeyError, TypeError):
             continue  # a record from another version: rebuilt on the next build
@@ -194,9 +197,15 @@ def format_table(outputs: dict[str, OutputStatus], troubles: dict[str, Trouble] 
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [head, *rows]]
     for s in outputs.values():
         lines.extend(f"{s.path}: {p}" for p in s.problems)
+        lines.extend(f"{s.path}: left out {_left_out_line(x)}" for x in s.left_out)
     for group, t in sorted((troubles or {}).items()):
         lines.append(f"{group}: failing since {_short_time(t.since)} UTC: {t.message}")
     return "\n".join(lines)
+
+
+def _left_out_line(x: dict[str, str | None]) -> str:
+    who = f"id={x.get('id')}: " if x.get("id") is not None else ""
+    return f"{who}{x.get('field')}: {x.get('message')} [{x.get('rule')}]"
 
 
 def _short_time(iso: str | None) -> str:

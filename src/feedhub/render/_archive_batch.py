@@ -10,12 +10,14 @@ compare against a reference copy of the per-row algorithm).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from itertools import compress
 from operator import itemgetter
 
-from ._xmltext import MAX_LOC, MIN_LOC, not_uri
+from ..rules.urls import MAX_URL as MAX_LOC
+from ..rules.urls import MIN_LOC
+from ._xmltext import not_uri
 
 #: Rows checked together (~0.3 MB of text): the unit of the batch checks and of each write to the compressor.
 BATCH = 2048
@@ -37,6 +39,9 @@ _EXACT = re.compile(
 )
 
 URL, LASTMOD = itemgetter(0), itemgetter(1)
+#: Characters a plain-looking URL may hold that only ``rules.urls.url_problem`` can judge
+#: (``%zz``, a second ``#``): rows holding them take the per-row path.
+_NEEDS_RULE, _FRAGMENT = "%", "#"
 #: ``"</loc><lastmod>".join((url, lastmod))``: the middle of one entry.
 _MIDDLE = "</loc><lastmod>".join
 #: The ASCII characters :func:`not_uri` accepts, as bytes (derived from it, so the two cannot differ).
@@ -63,7 +68,7 @@ _ZONES_WEST = 3  # the same with a negative offset among them
 
 def _instant(w3c: str) -> datetime:
     dt = datetime.fromisoformat(w3c)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _later(a: str, b: str) -> bool:
@@ -108,7 +113,7 @@ def batch_newest(newest: str | None, lastmods: Sequence[str], facts: int) -> str
         # Only a value whose local time is at least the top's instant plus the smallest offset can
         # be as late as the top: pick those by string, then compare their instants.
         dt = datetime.fromisoformat(top)
-        off = dt.utcoffset()
+        off = dt.utcoffset() or timedelta(0)  # never None: these facts need an offset on every value
         floor = dt.replace(tzinfo=None) - off - (timedelta(hours=24) if facts == _ZONES_WEST else timedelta(0))
         at_least = floor.isoformat(timespec="seconds").__le__
         candidates = list(filter(at_least, lastmods))
@@ -154,29 +159,37 @@ def lastmod_facts(lastmods: list[str]) -> int | None:
     return None
 
 
-def _zones(data: bytes, layout: bytes, n: int, size: int, step: int) -> int:
-    """For rows of one W3C layout: ``ANY`` unless every value is a real instant (see ``_EXACT``)."""
+def _dates_real(data: bytes, n: int, step: int) -> bool:
+    """Whether every row's date part is a real date in years 1000-8999 (29 February left to the exact path)."""
     if data[0::step].translate(None, b"12345678"):
-        return ANY
+        return False
     month = _two_digits(data, 5, step, n)
     if month.translate(None, _MONTHS):
-        return ANY
+        return False
     day = _two_digits(data, 8, step, n)
     combined = int.from_bytes(day.translate(_DAY_CLASS), "big") * 3 + int.from_bytes(month.translate(_MONTH_CLASS), "big")
-    if combined.to_bytes(n, "big").translate(None, _REAL_DAYS):
+    return not combined.to_bytes(n, "big").translate(None, _REAL_DAYS)
+
+
+def _times_real(data: bytes, n: int, size: int, step: int, utc: bool) -> bool:
+    """Whether every row's hours, minutes, seconds and (unless *utc*) offset are in range."""
+    ranges = [(11, _HOURS), (14, _SIXTY), (17, _SIXTY)]
+    if not utc:
+        ranges += [(size - 5, _HOURS), (size - 2, _SIXTY)]
+    return not any(_two_digits(data, at, step, n).translate(None, allowed) for at, allowed in ranges)
+
+
+def _zones(data: bytes, layout: bytes, n: int, size: int, step: int) -> int:
+    """For rows of one W3C layout: ``ANY`` unless every value is a real instant (see ``_EXACT``)."""
+    if not _dates_real(data, n, step):
         return ANY
     if size == 10:  # dates: midnight UTC
         return _ONE_ZONE
-    if (
-        _two_digits(data, 11, step, n).translate(None, _HOURS)
-        or _two_digits(data, 14, step, n).translate(None, _SIXTY)
-        or _two_digits(data, 17, step, n).translate(None, _SIXTY)
-    ):
+    utc = layout.endswith(b"Z")
+    if not _times_real(data, n, size, step, utc):
         return ANY
-    if layout.endswith(b"Z"):
+    if utc:
         return _ONE_ZONE
-    if _two_digits(data, size - 5, step, n).translate(None, _HOURS) or _two_digits(data, size - 2, step, n).translate(None, _SIXTY):
-        return ANY
     zone = [data[at::step] for at in range(size - 6, size)]
     if all(c.count(c[0]) == n for c in zone):
         return _ONE_ZONE
@@ -185,44 +198,66 @@ def _zones(data: bytes, layout: bytes, n: int, size: int, step: int) -> int:
     return _ZONES_WEST if b"-" in zone[0] else _ZONES
 
 
-def odd_urls(urls: list[str], prefix: str) -> tuple[set[int] | tuple[()], bool]:
+def is_plain(url: str, prefix: str) -> bool:
+    """The per-row fast path's test: only characters a URI may hold literally, on *prefix*,
+    ``MIN_LOC`` to ``MAX_LOC`` long, and no ``%`` or ``#`` (only ``rules.urls`` can judge those)."""
+    return (
+        not_uri(url) is None and url.startswith(prefix) and MIN_LOC <= len(url) <= MAX_LOC
+        and _NEEDS_RULE not in url and _FRAGMENT not in url
+    )
+
+
+def _rows_where(urls: list[str], test: Callable[[str], bool]) -> set[int]:
+    return {i for i, url in enumerate(urls) if test(url)}
+
+
+def _non_ascii(urls: list[str]) -> tuple[set[int], list[str]]:
+    """The rows holding non-ASCII (e.g. a path to percent-encode), and the other URLs."""
+    flags = bytes(map(str.isascii, urls))
+    odd = set()
+    at = flags.find(0)
+    while at != -1:
+        odd.add(at)
+        at = flags.find(0, at + 1)
+    return odd, list(compress(urls, flags))
+
+
+def _unusual(urls: list[str], plain: list[str], joined: str, prefix: str) -> set[int]:
+    """Rows of a batch made of URI characters only that are off *prefix*, of an odd length, or hold % or #."""
+    if not plain:
+        return set()
+    odd: set[int] = set()
+    if not (joined.startswith(prefix) and joined.count("\n" + prefix) == len(plain) - 1):
+        odd |= _rows_where(urls, lambda url: not url.startswith(prefix))
+    if max(map(len, plain)) > MAX_LOC or (len(prefix) < MIN_LOC and min(map(len, plain)) < MIN_LOC):
+        odd |= _rows_where(urls, lambda url: not MIN_LOC <= len(url) <= MAX_LOC)
+    if _NEEDS_RULE in joined or _FRAGMENT in joined:
+        odd |= _rows_where(urls, lambda url: _NEEDS_RULE in url or _FRAGMENT in url)
+    return odd
+
+
+def odd_urls(urls: list[str], prefix: str) -> tuple[set[int], bool]:
     """Rows whose URL the per-row path must see, and whether any URL holds ``&`` or ``'``.
 
-    Every other URL is plain: only characters a URI may hold literally, on ``prefix``, and
-    ``MIN_LOC`` to ``MAX_LOC`` characters long, exactly the per-row fast path's test, here
-    proven for the whole batch with a few passes over the joined text.
+    Every other URL passes :func:`is_plain`, here proven for the whole batch with a few passes
+    over the joined text.
     """
     joined = "\n".join(urls)
-    odd: set[int] | tuple[()] = ()
+    odd: set[int] = set()
     plain = urls
-    if not joined.isascii():  # e.g. a non-ASCII path, to be percent-encoded
-        flags = bytes(map(str.isascii, urls))
-        odd = set()
-        at = flags.find(0)
-        while at != -1:
-            odd.add(at)
-            at = flags.find(0, at + 1)
-        plain = list(compress(urls, flags))
+    if not joined.isascii():
+        odd, plain = _non_ascii(urls)
         joined = "\n".join(plain)
-    rest = len(plain) - 1
     # What is left after deleting every URI character is the separators alone: no other
-    # character, and no newline inside a URL (so the counts below are counts of rows).
-    if "\n" in prefix or joined.encode("ascii").translate(None, _URI_BYTES) != b"\n" * rest:
-        odd = {
-            i for i, url in enumerate(urls)
-            if not_uri(url) is not None or not url.startswith(prefix) or not MIN_LOC <= len(url) <= MAX_LOC
-        }
-        return odd, True
-    if plain and not (joined.startswith(prefix) and joined.count("\n" + prefix) == rest):
-        odd = {*odd, *(i for i, url in enumerate(urls) if not url.startswith(prefix))}
-    if plain and (max(map(len, plain)) > MAX_LOC or (len(prefix) < MIN_LOC and min(map(len, plain)) < MIN_LOC)):
-        odd = {*odd, *(i for i, url in enumerate(urls) if not MIN_LOC <= len(url) <= MAX_LOC)}
-    return odd, "&" in joined or "'" in joined
+    # character, and no newline inside a URL (so the counts in _unusual are counts of rows).
+    if "\n" in prefix or joined.encode("ascii").translate(None, _URI_BYTES) != b"\n" * (len(plain) - 1):
+        return _rows_where(urls, lambda url: not is_plain(url, prefix)), True
+    return odd | _unusual(urls, plain, joined, prefix), "&" in joined or "'" in joined
 
 
 def entries(urls: Sequence[str], lastmods: Sequence[str], amp: bool) -> str:
     """``<url>`` entries for plain URLs with W3C lastmods (the same text the per-row path writes)."""
-    text = "<url><loc>" + "</lastmod></url>\n<url><loc>".join(map(_MIDDLE, zip(urls, lastmods))) + "</lastmod></url>\n"
+    text = "<url><loc>" + "</lastmod></url>\n<url><loc>".join(map(_MIDDLE, zip(urls, lastmods, strict=True))) + "</lastmod></url>\n"
     if amp:  # the only markup characters a plain URI can hold; lastmods and tags hold neither
         text = text.replace("&", "&amp;").replace("'", "&apos;")
     return text

@@ -17,9 +17,10 @@ from lxml import etree
 
 from ..model import Article, Image
 from ..rules.namespaces import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, XML_NS
-from ._text import rfc822
+from ..rules.urls import to_uri
+from ._text import clamp, rfc822
 
-XML_LANG = "{%s}lang" % XML_NS
+XML_LANG = f"{{{XML_NS}}}lang"
 
 #: Every namespace an RSS document uses, all declared on ``<rss>``.
 RSS_NAMESPACES = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS, "media": MEDIA_NS}
@@ -56,7 +57,7 @@ def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
 
 def media_content(parent: Any, image: Image) -> None:
     """One Media RSS ``media:content`` per photo, caption and credit inside (never a ``media:group``)."""
-    attrs = {"url": image.url, "medium": "image"}
+    attrs = {"url": to_uri(image.url), "medium": "image"}
     if image.type:
         attrs["type"] = image.type
     if image.length is not None:
@@ -73,7 +74,7 @@ def media_content(parent: Any, image: Image) -> None:
         _sub(content, f"{{{MEDIA_NS}}}credit", image.credit, role="photographer", scheme="urn:ebu")
 
 
-class RssFeedExtension(BaseExtension):
+class RssFeedExtension(BaseExtension):  # type: ignore[misc]  # feedgen ships no types
     """Channel: every namespace on ``<rss>``, and ``lastBuildDate``/``pubDate`` without a locale swap."""
 
     def __init__(self) -> None:
@@ -97,34 +98,36 @@ class RssFeedExtension(BaseExtension):
         return rss
 
 
-class RssEntryExtension(BaseEntryExtension):
+class RssEntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships no types
     """Item: ``pubDate``, ``dc:creator``, Media RSS photos and ``atom:link rel="related"``."""
 
     def __init__(self) -> None:
         self.article: Article | None = None
+        #: The build's clock: no date written lies after it.
+        self.now: datetime | None = None
 
     def extend_rss(self, item: Any) -> Any:
         a = self.article
-        if a is None:
+        if a is None or self.now is None:
             return item
-        _sub(item, "pubDate", rfc822(a.published))
+        _sub(item, "pubDate", rfc822(clamp(a.published, self.now)))
         for author in a.authors:
             _sub(item, f"{{{DC_NS}}}creator", author.name)
         for image in a.images:
             media_content(item, image)
         for rel in a.related:
-            _sub(item, f"{{{ATOM_NS}}}link", rel="related", href=rel.url, title=rel.title)
+            _sub(item, f"{{{ATOM_NS}}}link", rel="related", href=to_uri(rel.url), title=rel.title)
         return item
 
 
-class AtomFeedExtension(BaseExtension):
+class AtomFeedExtension(BaseExtension):  # type: ignore[misc]  # feedgen ships no types
     """Feed: declares the Media RSS namespace on ``<feed>``."""
 
     def extend_ns(self) -> dict[str, str]:
         return dict(ATOM_NAMESPACES)
 
 
-class AtomEntryExtension(BaseEntryExtension):
+class AtomEntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships no types
     """Entry: ``xml:lang``, the link attributes feedgen drops, Media RSS photos."""
 
     def __init__(self) -> None:
@@ -140,7 +143,7 @@ class AtomEntryExtension(BaseEntryExtension):
         emitted = entry.findall("link")
         if [e.get("href") for e in emitted] != [link["href"] for link in self.links]:
             raise RuntimeError("feedgen changed how it writes entry links; re-check docs/feedgen.md")
-        for el, link in zip(emitted, self.links):
+        for el, link in zip(emitted, self.links, strict=True):
             for name in _LINK_ATTRS:
                 if link.get(name) is not None:
                     el.set(name, link[name])

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
+from ..document import LeftOut
 from ..model import Article
+from ..rules.items import ItemProblem
 
 #: Longest plain-text excerpt made from an article body, in characters (before the "…").
 EXCERPT_CHARS = 300
-
-# RFC 822 names, fixed: strftime's %a/%b follow the process locale.
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Elements whose text is not prose, and elements that end a run of words.
 _SKIP = frozenset({"script", "style", "template", "noscript", "head", "title", "iframe", "object", "svg", "math"})
@@ -37,24 +36,27 @@ def wire_time(dt: datetime) -> datetime:
     if off is None:
         raise ValueError(f"naive datetime {dt.isoformat()} reached a renderer (the import contract makes them aware)")
     if off % timedelta(minutes=1):
-        return dt.astimezone(timezone.utc)
+        return dt.astimezone(UTC)
     return dt
 
 
 def rfc822(dt: datetime) -> str:
     """``Wed, 19 Jun 2024 20:30:00 +0700``: RFC 822 with a four-digit year, the article's own offset.
 
-    Written by hand so no ``locale.setlocale`` happens (feedgen's formatter swaps the
-    process-wide locale, see docs/feedgen.md).
+    :func:`email.utils.format_datetime` uses fixed English names, so no ``locale.setlocale``
+    happens (feedgen's formatter swaps the process-wide locale, see docs/feedgen.md).
     """
-    dt = wire_time(dt)
-    minutes = int(dt.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
-    sign = "-" if minutes < 0 else "+"
-    hh, mm = divmod(abs(minutes), 60)
-    return (
-        f"{_DAYS[dt.weekday()]}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year:04d} "
-        f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} {sign}{hh:02d}{mm:02d}"
-    )
+    return format_datetime(wire_time(dt))
+
+
+def clamp(dt: datetime, now: datetime) -> datetime:
+    """*dt*, or *now* in *dt*'s offset when *dt* lies after it: nothing written is dated in the future.
+
+    An ``updated`` ahead of the build (a CMS clock, a typo) would otherwise put channel
+    ``lastBuildDate``, Atom ``updated`` and sitemap ``lastmod`` in the future (the W3C feed
+    validator's "ImplausibleDate").  The build reports when the real value is reached.
+    """
+    return dt if dt <= now else now.astimezone(dt.tzinfo)
 
 
 def tag_uri(site_url: str, date: str, specific: str) -> str:
@@ -76,13 +78,13 @@ class _TextOnly(HTMLParser):
         self.parts: list[str] = []
         self.skipping = 0
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self.skipping += 1
         elif tag in _BREAK:
             self.parts.append(" ")
 
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BREAK:
             self.parts.append(" ")
 
@@ -119,21 +121,30 @@ def excerpt(html: str, limit: int = EXCERPT_CHARS) -> str:
 # --- Per-article decisions both renderers share (Django's item_* checklist as plain functions) ---
 
 
-def published_only(articles: Sequence[Article]) -> tuple[list[Article], list[str]]:
-    """The articles to render, order kept, and one warning per defensively skipped one."""
+def writable(
+    articles: Sequence[Article], problem: Callable[[Article], ItemProblem | None]
+) -> tuple[list[Article], list[LeftOut]]:
+    """The articles *problem* finds nothing wrong with, order kept, and the ones left out."""
     kept: list[Article] = []
-    warnings: list[str] = []
+    left_out: list[LeftOut] = []
     for a in articles:
-        if a.status == "published":
+        found = problem(a)
+        if found is None:
             kept.append(a)
         else:
-            warnings.append(f"id={a.id}: skipped, status is {a.status!r} (only published articles are rendered)")
-    return kept, warnings
+            left_out.append(LeftOut(a.id, found.field, found.rule, found.message))
+    return kept, left_out
 
 
-def last_change(articles: Sequence[Article]) -> datetime | None:
-    """The newest ``updated``-else-``published`` time, or None for no articles."""
-    return max((a.modified for a in articles), default=None)
+def last_change(articles: Sequence[Article], now: datetime) -> datetime | None:
+    """The newest ``updated``-else-``published`` time, clamped to *now*; None for no articles."""
+    newest = max((a.modified for a in articles), default=None)
+    return None if newest is None else clamp(newest, now)
+
+
+def next_unclamp(articles: Iterable[Article], now: datetime) -> datetime | None:
+    """The earliest ``updated`` after *now*: when a clamped date becomes true and the output changes."""
+    return min((a.modified for a in articles if a.modified > now), default=None)
 
 
 def item_summary(a: Article) -> str | None:

@@ -9,14 +9,14 @@ ASCII (punycode) form.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from gzip import GzipFile
 from urllib.parse import urlsplit
 
 from ..rules.namespaces import SITEMAP_NS
 from ..rules.urls import MAX_URL as MAX_LOC
-from ..rules.urls import MIN_LOC, NOT_URI, origin, to_uri
-from ..rules.xmlchars import escape, has_bad_chars, strip_bad_chars
+from ..rules.urls import MIN_LOC, NOT_URI, URI, origin, to_uri, url_problem
+from ..rules.xmlchars import escape
 
 #: ``NOT_URI.search``, for hot loops.
 not_uri = NOT_URI.search
@@ -46,7 +46,10 @@ class LocCheck:
 
     def __call__(self, url: str) -> tuple[str | None, str | None]:
         """``(uri, None)`` when *url* may be written, else ``(None, reason)``."""
-        uri = to_uri(url)
+        try:
+            uri = to_uri(url)
+        except ValueError:  # UnicodeError included: a host IDNA cannot encode
+            return None, url_problem(url) or "cannot be written as a URI"
         if not (uri.startswith(self.prefix) or self._same_origin(uri)):
             return None, f"is not on {self.site}"
         n = len(uri)
@@ -54,6 +57,8 @@ class LocCheck:
             return None, f"is {n:,} characters, sitemaps allow at most {MAX_LOC:,}"
         if n < MIN_LOC:
             return None, f"is shorter than the {MIN_LOC} characters sitemap.xsd requires"
+        if URI.fullmatch(uri) is None:  # e.g. a '%' that starts no escape: the validator's own rule
+            return None, "is not a valid URI once percent-encoded (RFC 3986)"
         return uri, None
 
     def _same_origin(self, uri: str) -> bool:
@@ -80,7 +85,7 @@ def w3c_datetime(dt: datetime) -> str:
     if off is None:
         raise ValueError(f"naive datetime {dt!r}: sitemaps need a time zone")
     if off.seconds % 60 or off.microseconds:
-        dt = dt.astimezone(timezone.utc)
+        dt = dt.astimezone(UTC)
     return dt.isoformat(timespec="seconds")
 
 

@@ -4,14 +4,16 @@ Per entry: a ``tag:`` URI ``id`` from the article id, ``title``, ``updated``, ``
 ``author`` per author, ``link`` rel alternate / related / enclosure (one per photo, caption as
 title), ``summary``, ``content type="html"``, ``category`` per section and tag, ``xml:lang``
 and one Media RSS ``media:content`` per photo with caption and credit.  The feed carries the
-site author, so every entry is covered (RFC 4287 §4.1.1).  docs/field-mapping.md has the
-full table.
+site author, so every entry is covered (RFC 4287 §4.1.1).  An entry with neither summary nor
+content gets the headline as summary.  Every URL is written as a URI (``rules.urls.to_uri``);
+an article that cannot be written validly is left out (``rules.items``).  docs/field-mapping.md
+has the full table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
@@ -19,15 +21,17 @@ from .. import __version__
 from ..config import GENERATOR, FeedConfig
 from ..document import Document
 from ..model import Article
-from ._feedgen_ext import AtomEntryExtension, AtomFeedExtension, new_generator
+from ..rules.items import feed_item_problem
+from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
-from ._text import item_categories, item_summary, last_change, pct, published_only, tag_uri, wire_time
+from ._feedgen_ext import AtomEntryExtension, AtomFeedExtension, new_generator
+from ._text import clamp, item_categories, item_summary, last_change, pct, tag_uri, wire_time, writable
 
 ATOM_TYPE = "application/atom+xml"
 #: The date part of every ``tag:`` id (RFC 4151). Fixed forever: changing it changes every id.
 TAG_DATE = "2024"
 #: ``updated`` of a feed with no entries: a constant, so an empty feed is byte-stable too.
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def entry_id(feed: FeedConfig, article_id: str) -> str:
@@ -43,35 +47,34 @@ def feed_id(feed: FeedConfig) -> str:
 def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime) -> Document:
     """*articles* (newest first, already filtered and limited) as one Atom 1.0 document.
 
-    Pure: the bytes depend on *feed* and *articles* only.  *now* is accepted for a uniform
-    renderer signature and ignored; the feed's ``updated`` is the newest article change,
+    Pure: the bytes depend on *feed*, *articles* and, only for a date after it, *now*: every
+    date written is clamped to *now*.  The feed's ``updated`` is the newest article change,
     or :data:`EMPTY_FEED_UPDATED` when there are no entries.
     """
-    del now
-    kept, warnings = published_only(articles)
+    kept, left_out = writable(articles, feed_item_problem)
     fg = new_generator(AtomFeedExtension, AtomEntryExtension)
     fg.id(feed_id(feed))
     fg.title(feed.title)
-    fg.updated(wire_time(last_change(kept) or EMPTY_FEED_UPDATED))
-    fg.link(href=feed.atom_url, rel="self", type=ATOM_TYPE)
-    fg.link(href=feed.link, rel="alternate", type="text/html")
+    fg.updated(wire_time(last_change(kept, now) or EMPTY_FEED_UPDATED))
+    fg.link(href=to_uri(feed.atom_url), rel="self", type=ATOM_TYPE)
+    fg.link(href=to_uri(feed.link), rel="alternate", type="text/html")
     for hub in feed.hubs:  # issue 16: WebSub discovery
-        fg.link(href=hub, rel="hub")
+        fg.link(href=to_uri(hub), rel="hub")
     fg.author(name=feed.author)
     fg.generator(GENERATOR, version=__version__)
     fg.language(feed.language)
     fg.subtitle(feed.description)
     for a in kept:
-        _add_entry(fg, feed, a)
+        _add_entry(fg, feed, a, now)
     data = with_stylesheet(fg.atom_str(pretty=True), feed.atom_path, "atom", feed.stylesheet)
-    return Document(path=feed.atom_path, kind="atom", data=data, items=len(kept), warnings=tuple(warnings))
+    return Document(path=feed.atom_path, kind="atom", data=data, items=len(kept), left_out=tuple(left_out))
 
 
 def _links(a: Article) -> list[dict[str, str]]:
-    links = [{"href": a.url, "rel": "alternate", "type": "text/html"}]
-    links += [{"href": r.url, "rel": "related", "title": r.title} for r in a.related]
+    links = [{"href": to_uri(a.url), "rel": "alternate", "type": "text/html"}]
+    links += [{"href": to_uri(r.url), "rel": "related", "title": r.title} for r in a.related]
     for image in a.images:
-        link = {"href": image.url, "rel": "enclosure"}
+        link = {"href": to_uri(image.url), "rel": "enclosure"}
         if image.type:
             link["type"] = image.type
         if image.caption:
@@ -82,17 +85,25 @@ def _links(a: Article) -> list[dict[str, str]]:
     return links
 
 
-def _add_entry(fg: FeedGenerator, feed: FeedConfig, a: Article) -> None:
+def _author(name: str, email: str | None, url: str | None) -> dict[str, str]:
+    fields = {"name": name, "email": email, "uri": to_uri(url) if url else None}
+    return {k: v for k, v in fields.items() if v}
+
+
+def _add_entry(fg: FeedGenerator, feed: FeedConfig, a: Article, now: datetime) -> None:
     fe = fg.add_entry(order="append")  # feedgen prepends by default
     fe.id(entry_id(feed, a.id))
     fe.title(a.title)
-    fe.updated(wire_time(a.modified))
-    fe.published(wire_time(a.published))
+    fe.updated(wire_time(clamp(a.modified, now)))
+    fe.published(wire_time(clamp(a.published, now)))
     if a.authors:
-        fe.author([{k: v for k, v in (("name", x.name), ("email", x.email), ("uri", x.url)) if v} for x in a.authors])
+        fe.author([_author(x.name, x.email, x.url) for x in a.authors])
     if a.content_html:
         fe.content(a.content_html, type="html")
     summary = item_summary(a)
+    if not summary and not a.content_html:
+        # Readers show the summary in lists; RSS already falls back to the headline.
+        summary = a.title
     if summary:
         fe.summary(summary)
     links = _links(a)

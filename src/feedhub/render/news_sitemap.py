@@ -17,34 +17,21 @@ instant the oldest story leaves, so the daemon can rebuild exactly then.
 
 from __future__ import annotations
 
-from ..rules.languages import news_language
-from ..rules.namespaces import IMAGE_NS, NEWS_NS
-from ..rules.sitemaps import MAX_IMAGES
-
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from ..config import NewsSitemapConfig
-from ..document import Document
+from ..document import Document, LeftOut
 from ..model import Article
+from ..rules.items import RULE_LOC, RULE_NEWS_WINDOW, RULE_TITLE, news_item_problem
+from ..rules.languages import news_language
+from ..rules.namespaces import IMAGE_NS, NEWS_NS, SITEMAP_NS
+from ..rules.sitemaps import MAX_IMAGES
+from ..rules.urls import to_uri
+from ..rules.xmlchars import escape, has_bad_chars, strip_bad_chars
 from ..stylesheets import with_stylesheet  # issue 16
-from ._xmltext import (
-    SITEMAP_NS,
-    XML_DECL,
-    LocCheck,
-    base_url_warning,
-    encode,
-    escape,
-    has_bad_chars,
-    index_xml,
-    numbered_path,
-    short,
-    strip_bad_chars,
-    to_uri,
-    w3c_datetime,
-)
-
+from ._text import clamp
+from ._xmltext import XML_DECL, LocCheck, base_url_warning, encode, index_xml, numbered_path, short, w3c_datetime
 
 _URLSET_OPEN = f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}" xmlns:image="{IMAGE_NS}">\n'
 
@@ -56,15 +43,6 @@ def _in_window(a: Article, start: datetime, now: datetime) -> bool:
 def _aware(now: datetime) -> None:
     if now.utcoffset() is None:
         raise ValueError(f"now must be time-zone aware, got {now!r}")
-
-
-def select_news(articles: Iterable[Article], window_hours: float, now: datetime) -> list[Article]:
-    """The published articles in the window ``(now - window_hours, now]``, newest first, ties by id."""
-    _aware(now)
-    start = now - timedelta(hours=window_hours)
-    chosen = sorted((a for a in articles if _in_window(a, start, now)), key=lambda a: a.id)
-    chosen.sort(key=lambda a: a.published, reverse=True)  # stable: equal times keep id order
-    return chosen
 
 
 def next_news_expiry(articles: Sequence[Article], window_hours: float, now: datetime) -> datetime | None:
@@ -87,11 +65,24 @@ def _clean(a: Article, what: str, text: str, warnings: list[str]) -> str:
     return text
 
 
-def _url_xml(a: Article, loc: str, name_xml: str, lang: str, captions: bool, warnings: list[str]) -> str | None:
-    title = _clean(a, "title", a.title, warnings)
-    if not title.strip():
-        warnings.append(f"skipped {a.id}: empty title")
-        return None
+def _images_xml(a: Article, captions: bool, warnings: list[str]) -> list[str]:
+    images = a.images
+    if len(images) > MAX_IMAGES:
+        warnings.append(f"{a.id}: kept the first {MAX_IMAGES:,} of {len(images):,} images (Google's limit)")
+        images = images[:MAX_IMAGES]
+    parts = []
+    for i, img in enumerate(images):
+        parts.append(f"    <image:image>\n      <image:loc>{escape(to_uri(img.url))}</image:loc>\n")
+        if captions and img.caption:
+            caption = _clean(a, f"images[{i}] caption", img.caption, warnings)
+            if caption:
+                parts.append(f"      <image:caption>{escape(caption)}</image:caption>\n")
+        parts.append("    </image:image>\n")
+    return parts
+
+
+def _url_xml(a: Article, loc: str, name_xml: str, title: str, captions: bool, warnings: list[str]) -> str:
+    lang = news_language(a.language)
     parts = [
         "  <url>\n",
         f"    <loc>{escape(loc)}</loc>\n",
@@ -103,27 +94,58 @@ def _url_xml(a: Article, loc: str, name_xml: str, lang: str, captions: bool, war
         f"      <news:publication_date>{w3c_datetime(a.published)}</news:publication_date>\n",
         f"      <news:title>{escape(title)}</news:title>\n",
         "    </news:news>\n",
+        *_images_xml(a, captions, warnings),
+        "  </url>\n",
     ]
-    images = a.images
-    if len(images) > MAX_IMAGES:
-        warnings.append(f"{a.id}: kept the first {MAX_IMAGES:,} of {len(images):,} images (Google's limit)")
-        images = images[:MAX_IMAGES]
-    for i, img in enumerate(images):
-        if not img.url.lower().startswith(("http://", "https://")):
-            warnings.append(f"{a.id}: skipped images[{i}]: url {short(img.url)} is not absolute http(s)")
-            continue
-        parts.append(f"    <image:image>\n      <image:loc>{escape(to_uri(img.url))}</image:loc>\n")
-        if captions and img.caption:
-            caption = _clean(a, f"images[{i}] caption", img.caption, warnings)
-            if caption:
-                parts.append(f"      <image:caption>{escape(caption)}</image:caption>\n")
-        parts.append("    </image:image>\n")
-    parts.append("  </url>\n")
     return "".join(parts)
 
 
 def _urlset(entries: Sequence[str]) -> str:
     return "".join((XML_DECL, _URLSET_OPEN, *entries, "</urlset>\n"))
+
+
+class _Selection:
+    """The ``<url>`` entries of one news sitemap, with what was changed and what was left out."""
+
+    def __init__(self, cfg: NewsSitemapConfig, site_url: str, now: datetime) -> None:
+        self.cfg, self.now = cfg, now
+        self.start = now - timedelta(hours=cfg.window_hours)
+        self.check = LocCheck(site_url)
+        self.name_xml = escape(strip_bad_chars(cfg.publication_name))
+        self.warnings: list[str] = []
+        if has_bad_chars(cfg.publication_name):
+            self.warnings.append("removed characters XML cannot carry from news_sitemap.publication_name")
+        self.left_out: list[LeftOut] = []
+        #: ``(entry text, modification time)`` per story written.
+        self.entries: list[tuple[str, datetime]] = []
+        self._seen: dict[str, str] = {}
+
+    def _problem(self, a: Article) -> tuple[str, str, str] | None:
+        """``(field, rule, reason)`` when *a* cannot be a ``<url>`` here."""
+        if not _in_window(a, self.start, self.now):
+            window = f"{self.cfg.window_hours:g}-hour window at {w3c_datetime(self.now)}"
+            return "published", RULE_NEWS_WINDOW, f"not a published article in the {window}"
+        problem = news_item_problem(a)
+        if problem is not None:
+            return problem.field, problem.rule, problem.message
+        loc, reason = self.check(a.url)
+        if loc is None:
+            return "url", RULE_LOC, f"{short(a.url)} {reason}"
+        if loc in self._seen:
+            return "url", RULE_LOC, f"{short(a.url)} is already listed for {self._seen[loc]}"
+        return None
+
+    def add(self, a: Article) -> None:
+        problem = self._problem(a)
+        title = "" if problem else _clean(a, "title", a.title, self.warnings)
+        if problem is None and not title.strip():
+            problem = "title", RULE_TITLE, "is empty once characters XML cannot carry are removed"
+        if problem is not None:
+            self.left_out.append(LeftOut(a.id, *problem))
+            return
+        loc = to_uri(a.url)
+        self._seen[loc] = a.id
+        self.entries.append((_url_xml(a, loc, self.name_xml, title, self.cfg.image_captions, self.warnings), a.modified))
 
 
 def render_news_sitemap(
@@ -133,55 +155,28 @@ def render_news_sitemap(
     articles: Sequence[Article],
     now: datetime,
 ) -> list[Document]:
-    """The news sitemap for an already selected window (:func:`select_news`, newest first).
+    """The news sitemap of the window ``(now - window_hours, now]`` (*articles* newest first).
 
     Up to ``cfg.max_urls`` stories: one ``news-sitemap`` document at ``cfg.path``.  More:
     ``<stem>-1.xml``, ``<stem>-2.xml``, … (``news-sitemap``) and, last, a
     ``news-sitemap-index`` at ``cfg.path`` listing them, each with the newest
-    modification time of its stories as ``lastmod``.  An empty window gives an empty
-    ``urlset`` (Google reads it as "no news now"; note sitemap.xsd wants at least one
-    ``url``, see docs/sitemaps.md).
+    modification time of its stories (clamped to *now*) as ``lastmod``.  An empty window
+    gives an empty ``urlset`` (Google reads it as "no news now"; note sitemap.xsd wants at
+    least one ``url``, see docs/sitemaps.md).
 
-    Skipped: articles outside the window at *now* (defensive; the caller selected with the
-    same *now*), URLs off the site, longer than 2,047 characters or already listed, and
-    languages without an ISO 639 code.  Every skip or change is one line in the
-    ``warnings`` of the document at ``cfg.path``.
+    Left out (``Document.left_out`` of the document at ``cfg.path``): articles outside the
+    window at *now*, URLs off the site, longer than 2,047 characters or already listed, and
+    whatever ``rules.items.news_item_problem`` finds (``und``, private-use languages…).
+    Characters XML cannot carry are removed from titles and captions, with a warning.
     """
     _aware(now)
-    start = now - timedelta(hours=cfg.window_hours)
-    check = LocCheck(site_url)
-    name_xml = escape(strip_bad_chars(cfg.publication_name))
-    warnings: list[str] = []
-    if has_bad_chars(cfg.publication_name):
-        warnings.append("removed characters XML cannot carry from news_sitemap.publication_name")
-    entries: list[tuple[str, datetime]] = []
-    seen: dict[str, str] = {}
+    sel = _Selection(cfg, site_url, now)
     for a in articles:
-        if not _in_window(a, start, now):
-            warnings.append(
-                f"skipped {a.id}: not a published article in the {cfg.window_hours:g}-hour window at {w3c_datetime(now)}"
-            )
-            continue
-        loc, problem = check(a.url)
-        if loc is None:
-            warnings.append(f"skipped {a.id}: url {short(a.url)} {problem}")
-            continue
-        if loc in seen:
-            warnings.append(f"skipped {a.id}: url {short(a.url)} is already listed for {seen[loc]}")
-            continue
-        lang = news_language(a.language)
-        if lang is None:
-            warnings.append(f"skipped {a.id}: language {a.language!r} has no ISO 639 code for news:language")
-            continue
-        xml = _url_xml(a, loc, name_xml, lang, cfg.image_captions, warnings)
-        if xml is not None:
-            seen[loc] = a.id
-            entries.append((xml, a.modified))
-
-    size = cfg.max_urls
+        sel.add(a)
+    entries, size = sel.entries, cfg.max_urls
     if len(entries) <= size:
         text = _urlset([x for x, _ in entries])
-        return [Document(cfg.path, "news-sitemap", with_stylesheet(encode(cfg.path, text), cfg.path, "news-sitemap", cfg.stylesheet), len(entries), tuple(warnings))]
+        return [Document(cfg.path, "news-sitemap", with_stylesheet(encode(cfg.path, text), cfg.path, "news-sitemap", cfg.stylesheet), len(entries), tuple(sel.warnings), tuple(sel.left_out))]
 
     ext = ".xml.gz" if cfg.path.endswith(".gz") else ".xml"
     docs: list[Document] = []
@@ -190,13 +185,13 @@ def render_news_sitemap(
         chunk = entries[i : i + size]
         path = numbered_path(cfg.path, n, ext)
         docs.append(Document(path, "news-sitemap", with_stylesheet(encode(path, _urlset([x for x, _ in chunk])), path, "news-sitemap", cfg.stylesheet), len(chunk)))
-        listed.append((path, w3c_datetime(max((m for _, m in chunk)))))
+        listed.append((path, w3c_datetime(clamp(max(m for _, m in chunk), now))))
     cross = base_url_warning(site_url, base_url)
     if cross:
-        warnings.append(cross)
+        sel.warnings.append(cross)
     index = index_xml(base_url, listed)
-    docs.append(Document(cfg.path, "news-sitemap-index", with_stylesheet(encode(cfg.path, index), cfg.path, "news-sitemap-index", cfg.stylesheet), len(listed), tuple(warnings)))
+    docs.append(Document(cfg.path, "news-sitemap-index", with_stylesheet(encode(cfg.path, index), cfg.path, "news-sitemap-index", cfg.stylesheet), len(listed), tuple(sel.warnings), tuple(sel.left_out)))
     return docs
 
 
-__all__ = ["news_language", "next_news_expiry", "render_news_sitemap", "select_news"]
+__all__ = ["news_language", "next_news_expiry", "render_news_sitemap"]

@@ -2,10 +2,12 @@
 
 Per item: ``title``, ``link``, ``description`` (plain text), ``content:encoded`` (the HTML),
 ``guid isPermaLink="false"`` from the article id, ``category`` per section and tag,
-``enclosure`` for a lead photo whose length and type are known, ``pubDate`` (RFC 822, the
-article's own offset), ``dc:creator`` per author, one ``media:content`` per photo with its
-caption and credit, and ``atom:link rel="related"`` per related story.  docs/field-mapping.md
-has the full table.
+``enclosure`` for the lead photo (``length="0"`` when unknown, as the RSS Best Practices
+Profile says; type from the URL's extension when not given; none when the type stays
+unknown), ``pubDate`` (RFC 822, the article's own offset), ``dc:creator`` per author, one
+``media:content`` per photo with its caption and credit, and ``atom:link rel="related"`` per
+related story.  Every URL is written as a URI (``rules.urls.to_uri``); an article that cannot
+be written validly is left out (``rules.items``).  docs/field-mapping.md has the full table.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from feedgen.feed import FeedGenerator
 from .. import __version__
 from ..config import GENERATOR, FeedConfig
 from ..document import Document
-from ..model import Article
-from ._feedgen_ext import RssEntryExtension, RssFeedExtension, new_generator
+from ..model import Article, Image
+from ..rules.items import feed_item_problem, image_type
+from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
+from ._feedgen_ext import RssEntryExtension, RssFeedExtension, new_generator
 from ._hub_links import HubLinks
-from ._text import item_categories, item_summary, last_change, published_only
+from ._text import item_categories, item_summary, last_change, writable
 
 RSS_TYPE = "application/rss+xml"
 
@@ -30,34 +34,46 @@ RSS_TYPE = "application/rss+xml"
 def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime) -> Document:
     """*articles* (newest first, already filtered and limited) as one RSS 2.0 document.
 
-    Pure: the bytes depend on *feed* and *articles* only.  *now* is accepted for a uniform
-    renderer signature and ignored; channel dates come from the newest article change and
+    Pure: the bytes depend on *feed*, *articles* and, only for a date after it, *now*: every
+    date written is clamped to *now*.  Channel dates come from the newest article change and
     are left out for an empty feed.
     """
-    del now
-    kept, warnings = published_only(articles)
+    kept, left_out = writable(articles, feed_item_problem)
     fg = new_generator(RssFeedExtension, RssEntryExtension)
     fg.title(feed.title)
     # feedgen writes the rel="self" link as atom:link and uses the last link as the channel <link>.
-    fg.link(href=feed.rss_url, rel="self", type=RSS_TYPE)
-    fg.link(href=feed.link, rel="alternate")
+    fg.link(href=to_uri(feed.rss_url), rel="self", type=RSS_TYPE)
+    fg.link(href=to_uri(feed.link), rel="alternate")
     fg.description(feed.description)
     fg.language(feed.language)
     fg.generator(f"{GENERATOR} {__version__}")
     fg.ttl(feed.ttl)
-    fg.feedhub.last_change = last_change(kept)
+    fg.feedhub.last_change = last_change(kept, now)
     fg.register_extension("websub", HubLinks, atom=False)  # issue 16: atom:link rel="hub" per hub
     fg.websub.hubs = feed.hubs
     for a in kept:
-        _add_item(fg, a)
+        _add_item(fg, a, now)
     data = with_stylesheet(fg.rss_str(pretty=True), feed.rss_path, "rss", feed.stylesheet)
-    return Document(path=feed.rss_path, kind="rss", data=data, items=len(kept), warnings=tuple(warnings))
+    return Document(path=feed.rss_path, kind="rss", data=data, items=len(kept), left_out=tuple(left_out))
 
 
-def _add_item(fg: FeedGenerator, a: Article) -> None:
+def enclosure(image: Image) -> tuple[str, str, str] | None:
+    """``(url, length, type)`` of the RSS enclosure for a lead photo, or None when its type is unknown.
+
+    RSS requires all three attributes; the RSS Best Practices Profile says a publisher that
+    cannot tell the size writes ``length="0"``
+    (https://www.rssboard.org/rss-profile#element-channel-item-enclosure).
+    """
+    mime = image_type(image.url, image.type)
+    if mime is None:
+        return None
+    return to_uri(image.url), str(image.length or 0), mime
+
+
+def _add_item(fg: FeedGenerator, a: Article, now: datetime) -> None:
     fe = fg.add_entry(order="append")  # feedgen prepends by default
     fe.title(a.title)
-    fe.link(href=a.url, rel="alternate")
+    fe.link(href=to_uri(a.url), rel="alternate")
     fe.guid(a.id, permalink=False)
     description = item_summary(a)
     if not description and a.content_html:
@@ -71,10 +87,11 @@ def _add_item(fg: FeedGenerator, a: Article) -> None:
     categories = item_categories(a)
     if categories:
         fe.category([{"term": term} for term in categories])
-    lead = a.images[0] if a.images else None
-    if lead is not None and lead.length is not None and lead.type:
-        # RSS allows one enclosure and requires url, length and type; every photo is in media:content.
-        fe.enclosure(lead.url, str(lead.length), lead.type)
+    # RSS allows one enclosure: the lead photo; every photo is in media:content.
+    lead = enclosure(a.images[0]) if a.images else None
+    if lead is not None:
+        fe.enclosure(*lead)
     # pubDate, dc:creator, media:content and atom:link rel="related" come from RssEntryExtension,
     # so feedgen's locale-swapping date formatter never runs.
     fe.feedhub.article = a
+    fe.feedhub.now = now

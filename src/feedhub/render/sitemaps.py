@@ -13,30 +13,31 @@ the index is announced through robots.txt (:func:`render_robots`), never pinged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import NamedTuple
 
 from ..config import SitemapConfig
-from ..document import Document
+from ..document import Document, LeftOut
 from ..model import SitemapRow
+from ..rules.items import RULE_LOC
+from ..rules.namespaces import SITEMAP_NS
 from ..rules.sitemaps import MAX_INDEX_ENTRIES
-from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, lastmod_facts, odd_urls
+from ..rules.urls import to_uri
+from ..rules.xmlchars import escape
+from ._archive_batch import ANY, BATCH, LASTMOD, URL, W3C, batch_newest, entries, fold, is_plain, lastmod_facts, odd_urls
 from ._xmltext import (
     GZIP_LEVEL,
-    MAX_LOC,
-    MIN_LOC,
-    SITEMAP_NS,
     XML_DECL,
     GzipSink,
     LocCheck,
     PlainSink,
     base_url_warning,
     encode,
-    escape,
     index_xml,
-    not_uri,
     numbered_path,
     short,
-    to_uri,
+    w3c_datetime,
 )
 
 #: Warning lines kept per document; the rest are counted in one summary line.
@@ -44,23 +45,260 @@ MAX_WARNINGS = 100
 
 _HEAD = (XML_DECL + f'<urlset xmlns="{SITEMAP_NS}">\n').encode()
 _TAIL = b"</urlset>\n"
+_FIXED = len(_HEAD) + len(_TAIL)
+#: How a row's skip note starts; such rows are reported as left out, not as warnings.
+_SKIPPED = "skipped url "
+class LastmodClamp:
+    """Rewrites a ``lastmod`` after *now* to *now* (in its own offset) and remembers the earliest one.
+
+    Nothing written may be dated in the future; :attr:`next` tells the build when the first
+    clamped value becomes true, so the archive is rebuilt then.  Checked by text first: a
+    lastmod whose local time is a day or more before *now* cannot be after it, whatever its
+    offset, so nearly every batch costs one ``max`` and one string comparison.
+    """
+
+    __slots__ = ("now", "next", "_safe")
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        #: The earliest lastmod after *now* seen so far.
+        self.next: datetime | None = None
+        self._safe = (now.astimezone(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    def rows(self, chunk: list[SitemapRow]) -> list[SitemapRow]:
+        if not chunk or max(map(LASTMOD, chunk))[:19] <= self._safe:
+            return chunk
+        return [self._row(row) for row in chunk]
+
+    def _row(self, row: SitemapRow) -> SitemapRow:
+        url, lastmod = row
+        if lastmod[:19] <= self._safe:
+            return row
+        try:
+            dt = datetime.fromisoformat(lastmod)
+        except ValueError:  # not a date: the renderer leaves it out with a warning
+            return row
+        if dt.tzinfo is None:  # a date alone: midnight UTC, as W3C reads it
+            dt = dt.replace(tzinfo=UTC)
+        if dt <= self.now:
+            return row
+        self.next = dt if self.next is None else min(self.next, dt)
+        return SitemapRow(url, w3c_datetime(self.now.astimezone(dt.tzinfo)))
+
+
 class _Warnings:
-    __slots__ = ("lines", "more")
+    """A shard's warnings and left-out rows, each kept up to :data:`MAX_WARNINGS` and counted beyond."""
+
+    __slots__ = ("lines", "more", "left", "more_left")
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.more = 0
+        self.left: list[LeftOut] = []
+        self.more_left = 0
 
     def add(self, line: str) -> None:
-        if len(self.lines) < MAX_WARNINGS:
+        if line.startswith(_SKIPPED):
+            # A row carries no article id: the URL, in the message, names it.
+            if len(self.left) < MAX_WARNINGS:
+                self.left.append(LeftOut(None, "url", RULE_LOC, line[len(_SKIPPED):]))
+            else:
+                self.more_left += 1
+        elif len(self.lines) < MAX_WARNINGS:
             self.lines.append(line)
         else:
             self.more += 1
 
-    def take(self) -> tuple[str, ...]:
-        out = self.lines + ([f"… and {self.more:,} more skipped or changed"] if self.more else [])
-        self.lines, self.more = [], 0
-        return tuple(out)
+    def take(self) -> tuple[tuple[str, ...], tuple[LeftOut, ...]]:
+        out = self.lines + ([f"… and {self.more:,} more changed"] if self.more else [])
+        if self.more_left:
+            out.append(f"… and {self.more_left:,} more URLs left out")
+        left = tuple(self.left)
+        self.lines, self.more, self.left, self.more_left = [], 0, [], 0
+        return tuple(out), left
+
+
+class _Shard:
+    """The open shard: its compressor, entries not yet handed to it, count, size and newest lastmod."""
+
+    __slots__ = ("sink", "pending", "count", "size", "newest")
+
+    def __init__(self, gzip: bool) -> None:
+        self.sink: GzipSink | PlainSink = GzipSink(GZIP_LEVEL) if gzip else PlainSink()
+        self.sink.write(_HEAD)
+        self.pending: list[str] = []
+        self.count = 0
+        self.size = _FIXED
+        self.newest: str | None = None
+
+    def write(self, text: str) -> None:
+        """Hand *text* to the compressor after whatever is still pending."""
+        if self.pending:
+            self.sink.write("".join(self.pending).encode("utf-8"))
+            self.pending.clear()
+        if text:
+            self.sink.write(text.encode("utf-8"))
+
+    def add(self, text: str, lastmod: str) -> None:
+        """One entry, through the pending list (flushed every ``BATCH`` entries)."""
+        self.pending.append(text)
+        self.count += 1
+        self.size += len(text)
+        if lastmod:
+            self.newest = fold(self.newest, (lastmod,))
+        if len(self.pending) == BATCH:
+            self.write("")
+
+    def finish(self) -> bytes:
+        self.write("")
+        self.sink.write(_TAIL)
+        return self.sink.finish()
+
+
+class _Planned(NamedTuple):
+    """A batch of rows as entries: their text, how many, their lastmods, notes and lastmod facts."""
+
+    text: str
+    n: int
+    lastmods: Sequence[str]
+    notes: list[str]
+    facts: int
+
+
+class ArchiveSitemap:
+    """The archive as sitemaps.org shards plus their index (the shape of Django's ``Sitemap``:
+    a location and a lastmod per row, paginated by ``max_urls`` and ``max_bytes``).
+
+    :meth:`entry` is the per-row rule.  Rows are read in batches of up to ``BATCH``; a batch
+    that ``_archive_batch`` proves plain is written as one text, and only its unusual rows take
+    :meth:`entry` (the batch path writes the same bytes and warnings; the tests hold it to a
+    per-row reference).
+    """
+
+    def __init__(self, cfg: SitemapConfig, site_url: str, base_url: str, clamp: LastmodClamp | None = None) -> None:
+        self.cfg, self.site_url, self.base_url, self.clamp = cfg, site_url, base_url, clamp
+        self.check = LocCheck(site_url)
+        self.warn = _Warnings()
+        #: ``(path, newest lastmod)`` of every shard handed out so far.
+        self.listed: list[tuple[str, str | None]] = []
+
+    # -- the per-row rule --------------------------------------------------------------------
+
+    def location(self, url: str, note: Callable[[str], None]) -> str | None:
+        """*url* as an escaped ``loc``, or None (noted) when it cannot be one."""
+        loc, problem = (url, None) if is_plain(url, self.check.prefix) else self.check(url)
+        if loc is None:
+            note(f"skipped url {short(url)}: {problem}")
+            return None
+        if "&" in loc or "'" in loc:  # the only markup characters a percent-encoded URI can still hold
+            loc = escape(loc)
+        return loc
+
+    def entry(self, url: str, lastmod: str, note: Callable[[str], None]) -> tuple[str | None, str]:
+        """One row's ``<url>`` entry (None: skipped) and its lastmod ("" when left out)."""
+        loc = self.location(url, note)
+        if loc is None:
+            return None, ""
+        if W3C.match(lastmod):
+            text = f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>\n"
+        else:
+            note(f"url {short(url)}: left out lastmod {short(lastmod, 40)!r}, not a W3C date")
+            text, lastmod = f"<url><loc>{loc}</loc></url>\n", ""
+        if _FIXED + len(text) > self.cfg.max_bytes:  # ASCII only: characters are bytes
+            note(f"skipped url {short(url)}: does not fit in sitemap.max_bytes = {self.cfg.max_bytes:,} even alone")
+            return None, ""
+        return text, lastmod
+
+    # -- batches -------------------------------------------------------------------------------
+
+    def plan(self, chunk: list[SitemapRow]) -> _Planned:
+        """A batch as entries: proven-plain runs written in bulk, the odd rows through :meth:`entry`."""
+        urls, lastmods = list(map(URL, chunk)), list(map(LASTMOD, chunk))
+        odd, amp = odd_urls(urls, self.check.prefix)
+        facts = lastmod_facts(lastmods)
+        if facts is None:
+            odd, facts = {*odd, *(i for i, lastmod in enumerate(lastmods) if not W3C.match(lastmod))}, ANY
+        if not odd:
+            return _Planned(entries(urls, lastmods, amp), len(urls), lastmods, [], facts)
+        return self._plan_mixed(urls, lastmods, sorted(odd), amp, facts)
+
+    def _plan_mixed(self, urls: list[str], lastmods: list[str], odd: list[int], amp: bool, facts: int) -> _Planned:
+        """Plain runs in bulk, each odd row (index in *odd*) through :meth:`entry`."""
+        parts: list[str] = []
+        kept: list[str] = []
+        notes: list[str] = []
+        start = 0
+        for i in [*odd, len(urls)]:
+            if start < i:  # the plain run before this odd row
+                parts.append(entries(urls[start:i], lastmods[start:i], amp))
+                kept += lastmods[start:i]
+            if i < len(urls):
+                text, lastmod = self.entry(urls[i], lastmods[i], notes.append)
+                parts.append(text or "")
+                kept += [lastmod] if lastmod else []
+            start = i + 1
+        count = len(urls) - sum(1 for part in parts if not part)
+        return _Planned("".join(parts), count, kept, notes, facts)
+
+    def _read(self, it: Iterator[SitemapRow], shard: _Shard) -> list[SitemapRow]:
+        """The next rows: a batch the open shard can still take, or one row once it is full, so a
+        shard closed by ``max_urls`` is handed out as the next URL arrives."""
+        room = self.cfg.max_urls - shard.count
+        chunk = list(islice(it, min(BATCH, room) if room > 0 else 1))
+        return self.clamp.rows(chunk) if self.clamp is not None and chunk else chunk
+
+    def _take_whole(self, chunk: list[SitemapRow], shard: _Shard) -> bool:
+        """Write a batch in one piece when it fits the open shard whole; False leaves it to rows."""
+        if shard.count >= self.cfg.max_urls:
+            return False
+        planned = self.plan(chunk)
+        if shard.size + len(planned.text) > self.cfg.max_bytes:
+            return False
+        # Fits whole: no row can close the shard (count stays within max_urls too).
+        shard.write(planned.text)
+        for line in planned.notes:
+            self.warn.add(line)
+        shard.count += planned.n
+        shard.size += len(planned.text)
+        shard.newest = batch_newest(shard.newest, planned.lastmods, planned.facts)
+        return True
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def documents(self, rows: Iterable[SitemapRow]) -> Iterator[Document]:
+        """Shards as they fill, then the index (see :func:`render_archive`)."""
+        it = iter(rows)
+        shard = _Shard(self.cfg.gzip)
+        while chunk := self._read(it, shard):
+            if self._take_whole(chunk, shard):
+                continue
+            for url, lastmod in chunk:
+                text, lastmod = self.entry(url, lastmod, self.warn.add)
+                if text is None:
+                    continue
+                if shard.count == self.cfg.max_urls or shard.size + len(text) > self.cfg.max_bytes:
+                    yield self._close(shard)
+                    shard = _Shard(self.cfg.gzip)
+                shard.add(text, lastmod)
+        if shard.count or not self.listed:
+            yield self._close(shard)
+        yield self._index()
+
+    def _close(self, shard: _Shard) -> Document:
+        path = numbered_path(self.cfg.path, len(self.listed) + 1, ".xml.gz" if self.cfg.gzip else ".xml")
+        self.listed.append((path, shard.newest))
+        warnings, left_out = self.warn.take()
+        return Document(path, "sitemap", shard.finish(), shard.count, warnings, left_out)
+
+    def _index(self) -> Document:
+        warnings = []
+        cross = base_url_warning(self.site_url, self.base_url)
+        if cross:
+            warnings.append(cross)
+        if len(self.listed) > MAX_INDEX_ENTRIES:
+            warnings.append(f"the index lists {len(self.listed):,} sitemaps, more than the {MAX_INDEX_ENTRIES:,} sitemaps.org allows")
+        index = encode(self.cfg.path, index_xml(self.base_url, self.listed))
+        return Document(self.cfg.path, "sitemap-index", index, len(self.listed), tuple(warnings))
 
 
 def render_archive(
@@ -68,6 +306,7 @@ def render_archive(
     site_url: str,
     base_url: str,
     rows: Iterable[SitemapRow],
+    clamp: LastmodClamp | None = None,
 ) -> Iterator[Document]:
     """Yield archive sitemap shards as they fill, then the index at ``cfg.path``.
 
@@ -78,152 +317,16 @@ def render_archive(
     ``base_url + path`` with the newest ``lastmod`` in it.
 
     No rows at all still gives one shard, an empty ``urlset``, because a sitemap index
-    needs at least one ``sitemap`` (siteindex.xsd).  Rows whose URL is off the site or
-    too long, or that cannot fit in ``max_bytes`` even alone, are skipped; a ``lastmod``
-    that is not a W3C date is left out.  Each shows as a warning on its shard.
+    needs at least one ``sitemap`` (siteindex.xsd).  Rows whose URL is off the site, too
+    long or not a URI, or that cannot fit in ``max_bytes`` even alone, are left out
+    (``Document.left_out`` of their shard); a ``lastmod`` that is not a W3C date is left out
+    with a warning.  With *clamp*, a ``lastmod`` after the build's ``now`` is written as
+    ``now`` (:class:`LastmodClamp`).
 
-    *rows* are ``(url, lastmod)`` pairs (:class:`SitemapRow` or plain tuples), read in
-    batches of up to 2,048 (``BATCH``), never more than the open shard can still take; once
-    it is full, one at a time, so a shard closed by ``max_urls`` is handed out as the next
-    URL arrives (one closed by ``max_bytes``, up to a batch later).  Each batch is checked as
-    a whole (:func:`odd_urls`, :func:`lastmod_facts`) and written as one text.  Only its
-    unusual rows, and a whole batch that might not fit in ``max_bytes``, take the per-row
-    path (``entry``), which is the rule: the batch path writes the same bytes and warnings.
+    *rows* are ``(url, lastmod)`` pairs (:class:`SitemapRow` or plain tuples), streamed:
+    memory holds one shard, never the archive.
     """
-    check = LocCheck(site_url)
-    ext = ".xml.gz" if cfg.gzip else ".xml"
-    max_urls, max_bytes = cfg.max_urls, cfg.max_bytes
-    fixed = len(_HEAD) + len(_TAIL)
-    warn = _Warnings()
-    listed: list[tuple[str, str | None]] = []
-
-    def new_sink() -> GzipSink | PlainSink:
-        sink = GzipSink(GZIP_LEVEL) if cfg.gzip else PlainSink()
-        sink.write(_HEAD)
-        return sink
-
-    def close(sink: GzipSink | PlainSink, batch: list[str], count: int, newest: str | None) -> Document:
-        if batch:
-            sink.write("".join(batch).encode("utf-8"))
-        sink.write(_TAIL)
-        path = numbered_path(cfg.path, len(listed) + 1, ext)
-        listed.append((path, newest))
-        return Document(path, "sitemap", sink.finish(), count, warn.take())
-
-    prefix, w3c, shortest, longest = check.prefix, W3C.match, MIN_LOC, MAX_LOC
-
-    def entry(url: str, lastmod: str, note: Callable[[str], None]) -> tuple[str | None, str]:
-        """One row's ``<url>`` entry (None: skipped) and its lastmod ("" when left out)."""
-        # Fast path (nearly every row): already a plain URI on the site, of a sane length.
-        if not_uri(url) is None and url.startswith(prefix) and shortest <= len(url) <= longest:
-            loc = url
-        else:
-            loc, problem = check(url)
-            if loc is None:
-                note(f"skipped url {short(url)}: {problem}")
-                return None, ""
-        if "&" in loc or "'" in loc:  # the only markup characters a percent-encoded URI can still hold
-            loc = escape(loc)
-        if w3c(lastmod):
-            text = f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>\n"
-        else:
-            note(f"url {short(url)}: left out lastmod {short(lastmod, 40)!r}, not a W3C date")
-            text, lastmod = f"<url><loc>{loc}</loc></url>\n", ""
-        if fixed + len(text) > max_bytes:  # ASCII only: characters are bytes
-            note(f"skipped url {short(url)}: does not fit in sitemap.max_bytes = {max_bytes:,} even alone")
-            return None, ""
-        return text, lastmod
-
-    def plan(chunk: list[SitemapRow]) -> tuple[str, int, Sequence[str], list[str], int]:
-        """A batch's entries as text, how many, their lastmods, the warnings and the lastmod facts."""
-        urls, lastmods = list(map(URL, chunk)), list(map(LASTMOD, chunk))
-        odd, amp = odd_urls(urls, prefix)
-        facts = lastmod_facts(lastmods)
-        if facts is None:
-            odd, facts = {*odd, *(i for i, lastmod in enumerate(lastmods) if not w3c(lastmod))}, ANY
-        if not odd:
-            return entries(urls, lastmods, amp), len(urls), lastmods, [], facts
-        parts: list[str] = []
-        kept: list[str] = []
-        notes: list[str] = []
-        count = start = 0
-        for i in sorted(odd):
-            if start < i:
-                parts.append(entries(urls[start:i], lastmods[start:i], amp))
-                kept += lastmods[start:i]
-                count += i - start
-            text, lastmod = entry(urls[i], lastmods[i], notes.append)
-            if text is not None:
-                parts.append(text)
-                count += 1
-                if lastmod:
-                    kept.append(lastmod)
-            start = i + 1
-        if start < len(urls):
-            parts.append(entries(urls[start:], lastmods[start:], amp))
-            kept += lastmods[start:]
-            count += len(urls) - start
-        return "".join(parts), count, kept, notes, facts
-
-    sink = new_sink()
-    batch: list[str] = []
-    count = 0
-    size = fixed
-    newest: str | None = None
-    it = iter(rows)
-    while True:
-        if count < max_urls:
-            chunk = list(islice(it, min(BATCH, max_urls - count)))
-            if not chunk:
-                break
-            text, n, lastmods, notes, facts = plan(chunk)
-            if size + len(text) <= max_bytes:
-                # Fits whole: no row can close the shard (count stays within max_urls too).
-                if batch:
-                    sink.write("".join(batch).encode("utf-8"))
-                    batch.clear()
-                sink.write(text.encode("utf-8"))
-                for line in notes:
-                    warn.add(line)
-                count += n
-                size += len(text)
-                newest = batch_newest(newest, lastmods, facts)
-                continue
-        else:
-            # The shard is full: read one row at a time, so that it is closed (and handed out)
-            # as the next URL arrives, before any further row is read.
-            chunk = list(islice(it, 1))
-            if not chunk:
-                break
-        for url, lastmod in chunk:
-            text, lastmod = entry(url, lastmod, warn.add)
-            if text is None:
-                continue
-            n = len(text)
-            if count == max_urls or size + n > max_bytes:
-                yield close(sink, batch, count, newest)
-                sink, batch, count, size, newest = new_sink(), [], 0, fixed, None
-            batch.append(text)
-            count += 1
-            size += n
-            if lastmod:
-                newest = fold(newest, (lastmod,))
-            if len(batch) == BATCH:
-                sink.write("".join(batch).encode("utf-8"))
-                batch.clear()
-    if count or not listed:
-        yield close(sink, batch, count, newest)
-
-    index_warnings = []
-    cross = base_url_warning(site_url, base_url)
-    if cross:
-        index_warnings.append(cross)
-    if len(listed) > MAX_INDEX_ENTRIES:
-        index_warnings.append(
-            f"the index lists {len(listed):,} sitemaps, more than the {MAX_INDEX_ENTRIES:,} sitemaps.org allows"
-        )
-    index = encode(cfg.path, index_xml(base_url, listed))
-    yield Document(cfg.path, "sitemap-index", index, len(listed), tuple(index_warnings))
+    return ArchiveSitemap(cfg, site_url, base_url, clamp).documents(rows)
 
 
 def render_robots(sitemap_urls: Sequence[str]) -> Document:
@@ -241,4 +344,4 @@ def render_robots(sitemap_urls: Sequence[str]) -> Document:
     return Document("robots-sitemaps.txt", "robots", "".join(lines).encode("utf-8"), len(lines))
 
 
-__all__ = ["render_archive", "render_robots"]
+__all__ = ["ArchiveSitemap", "LastmodClamp", "render_archive", "render_robots"]
