@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from lxml import etree
 
@@ -17,19 +17,19 @@ _SITEMAP_WRAPPER = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@lru_cache(maxsize=None)
+@cache
 def urlset_schema() -> etree.XMLSchema:
     """``urlset`` with the news and image extensions loaded (strict wildcards need them)."""
     wrapper = _SITEMAP_WRAPPER.format(base=need_schemas().resolve().as_uri())
     return etree.XMLSchema(etree.fromstring(wrapper.encode()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def siteindex_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(need_schemas() / "siteindex.xsd")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def atom_schema() -> etree.RelaxNG:
     return etree.RelaxNG(etree.parse(str(need_schemas() / "atom.rng")))
 

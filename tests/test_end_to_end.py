@@ -59,7 +59,7 @@ def test_seed_in_the_news_sitemap_the_next_morning_and_gone_three_days_later(sit
     assert r.returncode == 0, r.stdout + r.stderr
     assert "written   news-sitemap.xml (0 items" in r.stdout
     doc = etree.fromstring((site / "feeds" / "news-sitemap.xml").read_bytes())
-    assert doc.tag == "{%s}urlset" % NS["sm"] and len(doc) == 0
+    assert doc.tag == f"{{{NS['sm']}}}urlset" and len(doc) == 0
     # The archive keeps it.
     index = (site / "feeds" / "sitemap.xml").read_bytes()
     assert schema_errors(index, siteindex_schema()) == []

@@ -31,7 +31,7 @@ def test_xml_character_class_written_once():
     assert holders == [Path("rules/xmlchars.py")]
 
 
-@pytest.mark.parametrize("literal", ["2047", "2_047", "50_000", "52_428_800", "50 * 1024 * 1024"])
+@pytest.mark.parametrize("literal", ["2047", "2_047", "50_000", "52_428_800", "50 * 1024 * 1024", "10_000_000"])
 def test_limits_written_once(literal):
     holders = [p.relative_to(SRC) for p, text in _sources() if re.search(rf"(?<![\w.,]){re.escape(literal)}(?![\w])", _code(text))]
     assert len(holders) <= 1 and all(h.parts[0] == "rules" for h in holders), holders

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from ..model import Article
 from .languages import is_language_tag, news_language
 from .urls import URI, to_uri
-from .xmlchars import escape, has_bad_chars
+from .xmlchars import MAX_TEXT_BYTES, escape, has_bad_chars
 
 #: An article, image, related or author URL that cannot be written as a URI (:func:`writable_url_problem`).
 RULE_URL = "url"
@@ -60,9 +60,6 @@ def image_type(url: str, given: str | None) -> str | None:
     return IMAGE_TYPES.get(ext.lower()) if dot else None
 
 
-#: libxml2's XML_MAX_TEXT_LENGTH: the longest text node lxml (our validator), feedparser and most
-#: readers parse without ``huge_tree``.  Measured on the escaped UTF-8 text, the larger form.
-MAX_TEXT_BYTES = 10_000_000
 
 
 def text_size_problem(text: str) -> str | None:

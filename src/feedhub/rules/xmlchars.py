@@ -10,6 +10,9 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: The same set as bytes, for scanning raw input before decoding (surrogates cannot be in valid UTF-8,
 #: and U+FFFE/U+FFFF are multi-byte, so only the C0 controls are single bytes).
 C0_NOT_XML = bytes(c for c in range(32) if c not in (9, 10, 13))
+#: libxml2's XML_MAX_TEXT_LENGTH: the longest text node lxml (our validator), feedparser and most
+#: readers parse without ``huge_tree``.  Measured on the escaped UTF-8 text, the larger form.
+MAX_TEXT_BYTES = 10_000_000
 
 
 def has_bad_chars(text: str) -> bool:

@@ -22,6 +22,7 @@ from ..rules.namespaces import (
 )
 from ..rules.urls import HTTP_URL, MIN_LOC, URI, origin
 from ..rules.urls import MAX_URL as MAX_LOC
+from ..rules.xmlchars import MAX_TEXT_BYTES
 from ._report import Report
 
 # ---------------------------------------------------------------------------- bytes → tree
@@ -149,7 +150,7 @@ _ROOT_START = re.compile(
 )
 #: libxml2's limit on one text node without huge_tree (XML_MAX_TEXT_LENGTH).  Only the tree
 #: builder enforces it, so a tree-less parse has to be told.
-MAX_TEXT = 10_000_000
+MAX_TEXT = MAX_TEXT_BYTES
 # From a "<" at least MAX_TEXT bytes without another "<": the only place a text node that long
 # can be, in content without comments, PIs or CDATA sections (those could join text around them).
 _LONG_TEXT = re.compile(rb"<[^<]{%d}" % MAX_TEXT)
