@@ -37,6 +37,10 @@ class Store(Protocol):
 
         Ingest passes :class:`ArticleRecord` rows built by :func:`to_record` in its workers."""
 
+    def mark_deleted(self, ids: Sequence[str]) -> list[str]:
+        """Mark each known id deleted, a tombstone exactly as an upsert with status=deleted would
+        (so the change token moves); returns the ids the store did not know (ingest's delete by id)."""
+
     def get(self, article_id: str) -> Article | None:
         """One article in any status, or None (ingest round-trip, tests)."""
 

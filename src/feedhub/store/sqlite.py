@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterator, Sequence
 
@@ -160,6 +161,14 @@ class SQLiteStore:
         except sqlite3.Error as e:
             raise StoreError(f"store {self.path}: {e}") from e
         return UpsertResult(new, updated, unchanged)
+
+    def mark_deleted(self, ids: Sequence[str]) -> list[str]:
+        docs: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            docs.update(self._query(f"SELECT id, doc FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        self.upsert([replace(article_from_dict(json.loads(doc)), status="deleted") for doc in docs.values()])
+        return [i for i in ids if i not in docs]
 
     # -- reads ----------------------------------------------------------------
 
