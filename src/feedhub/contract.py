@@ -270,7 +270,7 @@ def parse_record(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool =
     rid = read_id(raw)
     if raw.get("status") == "deleted" and all(raw.get(k) is None for k in _CONTENT_FIELDS):
         return Deletion(rid), []
-    return parse_article(raw, site_tz, site_language, strip=strip, now=now)
+    return _article(_Reader(rid, strip, site_tz, site_language), raw, now)
 
 
 def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool = True, now: datetime | None = None) -> tuple[Article, list[str]]:
@@ -281,7 +281,10 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
     :func:`feedhub.ingest.may_hold_illegal` cleared.  With *now*, an ``updated`` time after it
     is a warning (renderers write the build time instead until then).
     """
-    r = _Reader(read_id(raw), strip, site_tz, site_language)
+    return _article(_Reader(read_id(raw), strip, site_tz, site_language), raw, now)
+
+
+def _article(r: _Reader, raw: dict[str, Any], now: datetime | None) -> tuple[Article, list[str]]:
     published, updated = _dates(r, raw)
     values: dict[str, Any] = {
         "url": r.attempt(_Reader.url, "url", raw.get("url")),
