@@ -637,3 +637,13 @@ def test_stored_dates_of_hostile_forms_can_be_written(cli, site):
             assert format_datetime(a.published) and a.published.isoformat()
         assert store.get("art-1").published == datetime(2024, 6, 20, 3, 30, tzinfo=UTC)  # PDT is UTC-7
         assert store.get("art-4").published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
+
+
+def test_array_broken_after_many_good_elements_stores_nothing(cli, site):
+    text = "[\n" + ",\n".join(json.dumps(record(n)) for n in range(1, 30)) + ",\n{\"id\": \n"
+    (site / "a.json").write_text(text, encoding="utf-8")
+    code, out, err = cli("a.json")
+    assert_one_line_user_error(code, out, err)
+    assert err[0].startswith("feedhub: a.json:32: not valid JSON: Expecting value")
+    with opened(site) as store:
+        assert store.count(None) == 0

@@ -276,10 +276,14 @@ def _sniff_id(line: bytes) -> str | None:
 # -- JSON arrays ----------------------------------------------------------------------------
 
 
-def _array_records(name: str, start: int, data: bytes) -> Iterator[tuple[int, object, bool]]:
+def _array_records(name: str, start: int, data: bytes) -> list[tuple[int, object, bool]]:
     """Each element of a JSON array with the line it starts on; an element json cannot decode
     (too deep, a huge number, not UTF-8) costs that element only.  A syntax error stops the
-    file: after one, where the next element starts is a guess."""
+    file before anything is stored: after one, where the next element starts is a guess."""
+    return list(_array_elements(name, start, data))
+
+
+def _array_elements(name: str, start: int, data: bytes) -> Iterator[tuple[int, object, bool]]:
     try:
         text, garbled = data.decode("utf-8"), False
     except UnicodeDecodeError:
