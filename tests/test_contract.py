@@ -489,3 +489,13 @@ def test_full_deleted_record_is_still_validated_as_an_article():
 def test_deletion_needs_a_readable_id(raw):
     with pytest.raises(ArticleError):
         parse_record(raw, JAKARTA, "id")
+
+
+@pytest.mark.parametrize("rid", ["art\n1", "art\r1", "art\u2028x", "art\u200f"])
+def test_an_id_that_does_not_print_is_escaped_so_messages_stay_one_line(rid):
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(id=rid, title=""))
+    assert excinfo.value.article_id == rid
+    assert str(excinfo.value) == f"id={repr(rid)[1:-1]}: title: must not be empty"
+    _, warnings = parse(record(id=rid, title="Judul\x00"))
+    assert warnings == [f"id={repr(rid)[1:-1]}: title: removed 1 character XML 1.0 forbids"]

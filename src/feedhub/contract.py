@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal, TypeVar, overload
 
-from .errors import ArticleError, article_error
+from .errors import ArticleError, article_error, shown_id
 from .model import STATUSES, Article, Author, Image, RelatedLink
 from .rules.dates import UNREADABLE, DateProblem, parse_datetime, range_problem, read_datetime
 from .rules.languages import is_language_tag
@@ -73,7 +73,7 @@ class _Reader:
             return value
         cleaned, n = NOT_XML.subn("", value)
         if n:
-            self.warnings.append(f"id={self.id}: {field}: removed {n} character{'s' if n > 1 else ''} XML 1.0 forbids")
+            self.warnings.append(f"id={shown_id(self.id)}: {field}: removed {n} character{'s' if n > 1 else ''} XML 1.0 forbids")
         return cleaned
 
     @overload
@@ -261,7 +261,7 @@ def read_id(raw: Any) -> str:
         raise ArticleError(_shorten(rid, 40), "id", f"longer than {MAX_ID} characters")
     if NOT_XML.search(rid):
         # Stripping would silently change the identity; the newsroom must fix it.
-        raise ArticleError(repr(rid)[1:-1], "id", "contains characters XML 1.0 forbids")
+        raise ArticleError(rid, "id", "contains characters XML 1.0 forbids")
     return rid
 
 
@@ -299,7 +299,7 @@ def _article(r: _Reader, raw: dict[str, Any], now: datetime | None) -> tuple[Art
     if r.problems or published is None:  # published is None only with its problem noted
         raise article_error(sorted(r.problems, key=_field_order))
     if now is not None and updated is not None and updated > now + FUTURE_TOLERANCE:
-        r.warnings.append(f"id={r.id}: updated: {updated.isoformat()} is in the future; outputs show the build time until then")
+        r.warnings.append(f"id={shown_id(r.id)}: updated: {updated.isoformat()} is in the future; outputs show the build time until then")
     return Article(id=r.id, published=published, updated=updated, **values), r.warnings
 
 

@@ -30,6 +30,12 @@ class ConfigError(FeedhubError, ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+def shown_id(article_id: str) -> str:
+    """*article_id* as a message shows it: as is, or with escapes when it holds a line break or
+    another character that does not print, so a message stays one line."""
+    return article_id if article_id.isprintable() else repr(article_id)[1:-1]
+
+
 class ArticleError(FeedhubError, ValueError):
     """One problem of one article: ``str(e)`` reads ``id=art-1: url: must be an absolute http(s) URL``."""
 
@@ -40,7 +46,7 @@ class ArticleError(FeedhubError, ValueError):
         self.field = field
         #: What is wrong, in words.
         self.reason = reason
-        who = f"id={article_id}: " if article_id else ""
+        who = f"id={shown_id(article_id)}: " if article_id else ""
         super().__init__(f"{who}{field}: {reason}")
 
     @property

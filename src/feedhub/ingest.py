@@ -19,7 +19,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import IO, Any
 
 from .contract import Deletion, parse_record
-from .errors import ArticleError, InputError
+from .errors import ArticleError, InputError, shown_id
 from .rules.limits import MAX_DEPTH, MAX_RECORD_BYTES
 from .rules.xmlchars import C0_NOT_XML
 from .store import ArticleRecord, Store, UpsertResult, to_record
@@ -432,7 +432,7 @@ class _Batches:
             unknown = self.store.mark_deleted(list(self.deletions))
             self.report.deleted += len(self.deletions) - len(unknown)
             self.report.unknown += len(unknown)
-            self.report.warnings.extend(f"{self.deletions[i]} id={i}: status: deleted, but the store has no such article" for i in unknown)
+            self.report.warnings.extend(f"{self.deletions[i]} id={shown_id(i)}: status: deleted, but the store has no such article" for i in unknown)
         self.upserts, self.deletions, self.ids = [], {}, set()
 
 
