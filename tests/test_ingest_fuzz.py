@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -38,6 +39,7 @@ SUITE = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
     derandomize=not EXAMPLES,  # the suite is repeatable; an opt-in run explores
+    database=None,  # a failing example is printed in full; nothing is left in the working tree
 )
 
 # -- values ---------------------------------------------------------------------------------
@@ -228,9 +230,9 @@ def test_hostile_files_in_worker_processes(data: bytes) -> None:
     # The worker path needs a real file (its size decides); every size counts as large here.
     with mock.patch.object(ingest, "PARALLEL_BYTES", 0), mock.patch.object(ingest, "WORKERS", 2), mock.patch.object(ingest, "_CHUNK", 4):
         store = open_store("sqlite:///:memory:", create=True)
-        path = f"/tmp/feedhub-fuzz-{os.getpid()}.ndjson"
+        fd, path = tempfile.mkstemp(suffix=".ndjson")
         try:
-            with open(path, "wb") as f:
+            with os.fdopen(fd, "wb") as f:
                 f.write(data)
             report = ingest.ingest_files([path], store, JAKARTA, "id", now=NOW)
             in_process = _ingest(data, open_store("sqlite:///:memory:", create=True))
