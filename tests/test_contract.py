@@ -499,3 +499,32 @@ def test_an_id_that_does_not_print_is_escaped_so_messages_stay_one_line(rid):
     assert str(excinfo.value) == f"id={repr(rid)[1:-1]}: title: must not be empty"
     _, warnings = parse(record(id=rid, title="Judul\x00"))
     assert warnings == [f"id={repr(rid)[1:-1]}: title: removed 1 character XML 1.0 forbids"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"extra": "deep"}, "extra"),
+        ({"images": [{**IMG, "exif": "deep"}]}, "images[0].exif"),
+        ({"authors": [{"name": "A", "x\ny": "deep"}]}, "authors[0].x\\ny"),
+    ],
+)
+def test_unknown_fields_nested_too_deep_reject_the_record(changes, field):
+    def nest(value, levels):
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    level_of_value = 2 if field == "extra" else 4  # the record is level 1, a list's object level 3
+    too_deep, fine = dict(changes), dict(changes)
+    key = field.rsplit(".", 1)[-1].replace("\\n", "\n")
+    for target, levels in ((too_deep, limits.MAX_DEPTH - level_of_value + 2), (fine, limits.MAX_DEPTH - level_of_value + 1)):
+        if field == "extra":
+            target["extra"] = nest(1, levels)
+        else:
+            list_name = field.split("[", 1)[0]
+            target[list_name] = [{**target[list_name][0], key: nest(1, levels)}]
+    parse(record(**fine))
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(**too_deep))
+    assert (excinfo.value.field, excinfo.value.reason) == (field, "nested deeper than 32 levels")

@@ -493,7 +493,7 @@ HOSTILE_LINES = [
     (json.dumps(record(15, extra=0)).replace('"extra": 0', '"extra": ' + "9" * 5000), "id=art-15: (record): holds a number of more than 4,300 digits"),
     (json.dumps(record(16, images=[{"url": "https://genpi.example/1.jpg", "width": 0}])).replace('"width": 0', '"width": ' + "7" * 4301), "id=art-16: (record): holds a number"),
     ("[" * 100_000 + "]" * 100_000, "(record): nested deeper than 32 levels"),
-    (json.dumps(record(17, extra=_nested(40))), "id=art-17: (record): nested deeper than 32 levels"),
+    (json.dumps(record(17, extra=_nested(40))), "id=art-17: extra: nested deeper than 32 levels"),
     (json.dumps(record(18, title="x" * 10_000_000)), "id=art-18: (record): is 10,"),
     (json.dumps(record(19, published="Wed, 19 Jun 2024 20:30:00 CET")), "id=art-19: published: 'Wed, 19 Jun 2024 20:30:00 CET' names time zone 'CET'"),
     (json.dumps(record(20, published="Wed, 19 Jun 2024 20:30:00 EST")), None),

@@ -21,7 +21,7 @@ from .errors import ArticleError, article_error, shown_id
 from .model import STATUSES, Article, Author, Image, RelatedLink
 from .rules.dates import UNREADABLE, DateProblem, parse_datetime, range_problem, read_datetime
 from .rules.languages import is_language_tag
-from .rules.limits import MAX_COUNT, MAX_LIST_ITEMS, MAX_LONG_TEXT, MAX_SHORT_TEXT
+from .rules.limits import MAX_COUNT, MAX_DEPTH, MAX_LIST_ITEMS, MAX_LONG_TEXT, MAX_SHORT_TEXT
 from .rules.urls import MAX_URL, url_problem
 from .rules.xmlchars import NOT_XML
 
@@ -166,9 +166,12 @@ class _Reader:
                 self.problems.append(e)
         return tuple(read_items)
 
-    def obj(self, field: str, value: Any) -> dict[str, Any]:
+    def obj(self, field: str, value: Any, known: frozenset[str]) -> dict[str, Any]:
+        """An object of a list (level 3 of the record): its own fields are read by the caller."""
         if not isinstance(value, dict):
             raise self.fail(field, f"must be an object, got {_type(value)}")
+        if not known.issuperset(value):  # the usual case skips the call and the set
+            _unknown_fields(self, value, known, 3, f"{field}.")
         return value
 
 
@@ -198,7 +201,7 @@ def _section(r: _Reader, field: str, value: Any) -> str | None:
 
 
 def _author(r: _Reader, field: str, value: Any) -> Author:
-    a = r.obj(field, value)
+    a = r.obj(field, value, _AUTHOR_KEYS)
     email = r.nonblank(f"{field}.email", a.get("email"))
     if email is not None and "@" not in email:
         raise r.fail(f"{field}.email", f"not an e-mail address: {_short(email)}")
@@ -206,7 +209,7 @@ def _author(r: _Reader, field: str, value: Any) -> Author:
 
 
 def _image(r: _Reader, field: str, value: Any) -> Image:
-    im = r.obj(field, value)
+    im = r.obj(field, value, _IMAGE_KEYS)
     mime = r.nonblank(f"{field}.type", im.get("type"))
     if mime is not None and not _MIME_RE.match(mime):
         raise r.fail(f"{field}.type", f"must be a MIME type such as image/jpeg, got {_short(mime)}")
@@ -222,7 +225,7 @@ def _image(r: _Reader, field: str, value: Any) -> Image:
 
 
 def _related(r: _Reader, field: str, value: Any) -> RelatedLink:
-    rl = r.obj(field, value)
+    rl = r.obj(field, value, _RELATED_KEYS)
     return RelatedLink(url=r.url(f"{field}.url", rl.get("url")), title=r.required(f"{field}.title", rl.get("title")))
 
 
@@ -232,6 +235,31 @@ def _dates(r: _Reader, raw: dict[str, Any]) -> tuple[datetime | None, datetime |
     if published is not None and updated is not None and updated < published:
         r.problems.append(r.fail("updated", f"is before published ({updated.isoformat()} < {published.isoformat()})"))
     return published, updated
+
+
+def _unknown_fields(r: _Reader, obj: dict[str, Any], known: frozenset[str], level: int, prefix: str = "") -> None:
+    """Unknown fields are ignored, but not without bounds: nested deeper than :data:`MAX_DEPTH`
+    levels counting from the record (*obj* sits at *level*), they reject it.  The contract's own
+    fields nest three levels at most, so only unknown ones need the walk; JSON deeper than json's
+    recursion limit never gets here (ingest refuses it while decoding)."""
+    for key in obj.keys() - known:
+        value = obj[key]
+        if isinstance(value, list | dict) and _deeper_than(value, MAX_DEPTH - level):
+            r.problems.append(r.fail(prefix + _shorten(repr(key)[1:-1], 60), f"nested deeper than {MAX_DEPTH} levels"))
+
+
+def _deeper_than(value: list[Any] | dict[str, Any], limit: int) -> bool:
+    """Whether arrays and objects nest more than *limit* levels (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _lists(r: _Reader, raw: dict[str, Any]) -> dict[str, Any]:
@@ -286,6 +314,8 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
 
 def _article(r: _Reader, raw: dict[str, Any], now: datetime | None) -> tuple[Article, list[str]]:
     published, updated = _dates(r, raw)
+    if not _KNOWN.issuperset(raw):
+        _unknown_fields(r, raw, _KNOWN, 1)
     values: dict[str, Any] = {
         "url": r.attempt(_Reader.url, "url", raw.get("url")),
         "title": r.attempt(_Reader.required, "title", raw.get("title")),
@@ -304,6 +334,10 @@ def _article(r: _Reader, raw: dict[str, Any], now: datetime | None) -> tuple[Art
 
 
 _ORDER = {f: i for i, f in enumerate(("url", "title", "published", "updated", "summary", "content_html", "authors", "section", "tags", "language", "images", "related", "status"))}
+_KNOWN = frozenset(("id", *_ORDER))
+_AUTHOR_KEYS = frozenset(("name", "email", "url"))
+_IMAGE_KEYS = frozenset(("url", "caption", "credit", "type", "width", "height", "length"))
+_RELATED_KEYS = frozenset(("url", "title"))
 
 
 def _field_order(e: ArticleError) -> int:

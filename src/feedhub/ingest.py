@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import IO, Any
+from typing import IO
 
 from .contract import Deletion, parse_record
 from .errors import ArticleError, InputError, shown_id
@@ -212,8 +212,6 @@ def decode_line(lineno: int, line: bytes) -> tuple[int, object, bool]:
     value = _loads(text)
     if isinstance(value, _Unreadable):
         return lineno, _record_error(line, value.reason), False
-    if line.count(b"[") + line.count(b"{") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
-        return lineno, _record_error(line, f"nested deeper than {MAX_DEPTH} levels"), False
     return lineno, value, may_hold_illegal(line)
 
 
@@ -232,20 +230,6 @@ def _loads(text: str) -> object:
         return _Unreadable(f"nested deeper than {MAX_DEPTH} levels")
     except ValueError:  # the only other: an integer past Python's conversion limit
         return _Unreadable(_HUGE_NUMBER)
-
-
-def _deeper_than(value: object, limit: int) -> bool:
-    """Whether arrays and objects nest more than *limit* levels (iteratively: no recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, depth = stack.pop()
-        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
-        if children is None:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 def _record_error(line: bytes, reason: str) -> ArticleError:
@@ -319,14 +303,12 @@ def _array_element(name: str, decoder: json.JSONDecoder, text: str, pos: int, st
 
 
 def _checked_element(span: str, value: object) -> object:
-    """The element's value, or why it cannot be a record (size, depth)."""
+    """The element's value, or why it cannot be a record (its size)."""
     if isinstance(value, ArticleError):
         return value
     size = len(span) if len(span) * 4 <= MAX_RECORD_BYTES else len(span.encode("utf-8", "surrogatepass"))
     if size > MAX_RECORD_BYTES:
         return ArticleError(_sniff_id(span[:4096].encode("utf-8", "replace")), "(record)", f"is {size:,} bytes; at most {MAX_RECORD_BYTES:,} per record")
-    if span.count("[") + span.count("{") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
-        return ArticleError(None, "(record)", f"nested deeper than {MAX_DEPTH} levels")
     return value
 
 
