@@ -7,16 +7,17 @@ asserts the field the error names and that the message names the article id.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from conftest import seed_record
-from feedhub.contract import parse_article
-from feedhub.rules.urls import MAX_URL
+from feedhub.contract import Deletion, parse_article, parse_record
 from feedhub.errors import ArticleError
 from feedhub.model import article_to_dict
+from feedhub.rules import dates, limits
+from feedhub.rules.urls import MAX_URL
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 SEED_ID = "genpi-2024-06-19-jepang-selandia-baru-intelijen"
@@ -46,7 +47,7 @@ def test_seed_parses_without_warnings(seed):
     assert warnings == []
     assert article.id == SEED_ID
     assert article.title == "Jepang dan Selandia Baru Menyetujui Perjanjian Berrbagi Intelijen"
-    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
     assert article.published.utcoffset() == timedelta(hours=7)
     assert article.section == "internasional"
     assert article.tags == ("Jepang", "Selandia Baru", "intelijen", "Fumio Kishida", "Christopher Luxon")
@@ -215,20 +216,20 @@ def test_article_error_is_a_value_error():
 def test_rfc2822_accepted_and_same_instant_as_iso():
     rfc, _ = parse(record(published="Wed, 19 Jun 2024 20:30:00 +0700"))
     iso, _ = parse(record(published="2024-06-19T20:30:00+07:00"))
-    assert rfc.published == iso.published == datetime(2024, 6, 19, 13, 30, tzinfo=timezone.utc)
+    assert rfc.published == iso.published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
     assert rfc.published.utcoffset() == timedelta(hours=7)
 
 
 def test_rfc2822_gmt_accepted():
     article, _ = parse(record(published="Wed, 19 Jun 2024 13:30:00 GMT"))
-    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("value", ["2024-06-19T20:30:00", "2024-06-19 20:30:00", "19 Jun 2024 20:30:00"])
 def test_naive_date_takes_site_time_zone(value):
     article, _ = parse(record(published=value))
     assert article.published.utcoffset() == timedelta(hours=7)
-    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
     assert article_to_dict(article)["published"] == "2024-06-19T20:30:00+07:00"
 
 
@@ -242,7 +243,7 @@ def test_naive_date_follows_configured_zone_not_a_fixed_one():
 def test_z_suffix_kept_as_utc():
     article, _ = parse(record(published="2024-06-19T13:30:00Z"))
     assert article.published.utcoffset() == timedelta(0)
-    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
     assert article_to_dict(article)["published"] == "2024-06-19T13:30:00+00:00"
 
 
@@ -298,7 +299,7 @@ def test_lone_surrogate_and_nonchars_stripped_from_json_input():
 def test_illegal_characters_in_content_and_dates_stripped():
     article, warnings = parse(record(content_html="<p>a\x0e</p>", published="2024-06-19T20:30:00+07:00\x00"))
     assert article.content_html == "<p>a</p>"
-    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
     assert {w.split(": ")[1] for w in warnings} == {"content_html", "published"}
 
 
@@ -330,3 +331,200 @@ def test_hostile_text_survives_json_round_trip():
     line = json.dumps(record(title=HOSTILE), ensure_ascii=False)
     article, _ = parse(json.loads(line))
     assert json.loads(json.dumps(article_to_dict(article), ensure_ascii=False))["title"] == HOSTILE
+
+
+# -- offsets, named zones and the date range (issue 11) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("2024-06-19T20:30:00+25:00", "offset +25:00"),
+        ("2024-06-19T20:30:00+2400", "offset +24:00"),
+        ("2024-06-19T20:30:00-9999", "real zones lie between"),
+        ("June 19 2024 8:30pm UTC+30", "offset +30:00"),
+        ("2024-06-19T20:30:00+15:00", "offset +15:00"),
+        ("2024-06-19T20:30:00+07:00:30", "whole minutes"),
+    ],
+)
+def test_offset_of_no_real_zone_rejected_with_the_offset_named(value, words):
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(published=value))
+    assert excinfo.value.field == "published"
+    assert words in excinfo.value.reason
+    assert repr(value) in excinfo.value.reason
+
+
+@pytest.mark.parametrize("name", sorted(dates.ZONES))
+def test_named_zone_read_as_its_offset(name, recwarn):
+    article, _ = parse(record(published=f"Wed, 19 Jun 2024 20:30:00 {name}"))
+    assert article.published.utcoffset() == dates.ZONES[name]
+    assert article.published.replace(tzinfo=None) == datetime(2024, 6, 19, 20, 30)
+    assert not recwarn.list  # never dateutil's UnknownTimezoneWarning
+
+
+def test_est_is_minus_five_not_the_site_zone():
+    article, _ = parse(record(published="Wed, 19 Jun 2024 20:30:00 EST"))
+    assert article.published == datetime(2024, 6, 20, 1, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["19 Jun 2024 20:30 UTC+7", "19 Jun 2024 20:30 GMT+07:00", "19 Jun 2024 20:30 UTC+0700"])
+def test_utc_plus_hours_means_ahead_of_utc(value):
+    # dateutil alone reads "UTC+7" the POSIX way (seven hours behind): fourteen hours off.
+    assert parse(record(published=value))[0].published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("name", ["IST", "CET", "XYZ", "JST"])
+def test_other_zone_abbreviation_rejected_never_guessed(name, recwarn):
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(published=f"Wed, 19 Jun 2024 20:30:00 {name}"))
+    assert excinfo.value.field == "published"
+    assert f"names time zone '{name}'" in excinfo.value.reason
+    assert not recwarn.list
+
+
+def test_numeric_offset_wins_over_a_comment_zone():
+    article, _ = parse(record(published="19 Jun 2024 20:30:00 +0700 (WIB)"))
+    assert article.published.utcoffset() == timedelta(hours=7)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("1969-12-31T23:59:59Z", "before 1970"),
+        ("0001-01-01T00:00:00", "before 1970"),
+        ("9000-01-01T00:00:00Z", "after 8999"),
+        ("9999-12-31T23:59:59-12:00", "after 8999"),
+    ],
+)
+def test_dates_outside_the_sane_range_rejected(value, words):
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(published=value, updated=DROP))
+    assert excinfo.value.field == "published" and words in excinfo.value.reason
+
+
+@pytest.mark.parametrize("value", ["1970-01-01T00:00:00Z", "8999-12-31T23:59:59Z", "8999-12-31T23:59:59+14:00", "1970-01-01T11:59:00-12:00"])
+def test_dates_at_the_edges_of_the_range_can_be_written(value):
+    article, _ = parse(record(published=value, updated=DROP))
+    assert datetime.fromisoformat(article_to_dict(article)["published"]) == article.published
+    assert article.published.strftime("%a, %d %b %Y %H:%M:%S %z")  # RFC 822 with a four-digit year
+
+
+# -- every problem of a record, not just the first (issue 10) -------------------------------------
+
+
+def test_every_problem_reported_in_field_order():
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(url="genpi.example/x", title="", published="yesterday", tags=["a", 7, ""], images=[{"url": "x"}, {"url": "https://genpi.example/a.jpg", "width": -1}]))
+    problems = [(p.field, p.reason) for p in excinfo.value.problems]
+    assert [f for f, _ in problems] == ["url", "title", "published", "tags[1]", "tags[2]", "images[0].url", "images[1].width"]
+    assert all(p.article_id == SEED_ID for p in excinfo.value.problems)
+    assert problems[2] == ("published", "cannot read date 'yesterday'")
+    # It still reads as its first problem for callers that know one.
+    assert (excinfo.value.field, str(excinfo.value)) == ("url", str(excinfo.value.problems[0]))
+
+
+def test_problems_travel_back_from_a_worker_intact():
+    import pickle
+
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(url="x", title=""))
+    again = pickle.loads(pickle.dumps(excinfo.value))
+    assert [str(p) for p in again.problems] == [str(p) for p in excinfo.value.problems]
+    assert len(again.problems) == 2
+
+
+# -- limits (issue 11) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"title": "x" * (limits.MAX_SHORT_TEXT + 1)}, "title", f"at most {limits.MAX_SHORT_TEXT:,}"),
+        ({"content_html": "x" * (limits.MAX_LONG_TEXT + 1)}, "content_html", f"at most {limits.MAX_LONG_TEXT:,}"),
+        ({"tags": ["t"] * (limits.MAX_LIST_ITEMS + 1)}, "tags", f"at most {limits.MAX_LIST_ITEMS:,}"),
+        ({"images": [{**IMG, "width": limits.MAX_COUNT + 1}]}, "images[0].width", "non-negative integer"),
+        ({"images": [{**IMG, "length": 10**4000}]}, "images[0].length", "non-negative integer"),
+        ({"authors": [{"name": "n" * 10_000_000}]}, "authors[0].name", "10,000,000 characters"),
+    ],
+    ids=["title", "content", "tags", "width", "huge-int", "ten-mb-name"],
+)
+def test_limits_reject_the_record_with_the_limit_named(changes, field, words):
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(**changes))
+    assert excinfo.value.field == field and words in excinfo.value.reason
+    assert len(str(excinfo.value)) < 300  # the value is never echoed whole
+
+
+def test_values_at_the_limits_accepted():
+    article, _ = parse(record(title="x" * limits.MAX_SHORT_TEXT, tags=[f"t{i}" for i in range(limits.MAX_LIST_ITEMS)]))
+    assert len(article.title) == limits.MAX_SHORT_TEXT and len(article.tags) == limits.MAX_LIST_ITEMS
+
+
+# -- future updates and deletion by id (issue 10) --------------------------------------------------
+
+
+def test_future_updated_is_a_warning_not_a_rejection():
+    now = datetime(2024, 6, 20, 0, 0, tzinfo=UTC)
+    article, warnings = parse_article(record(updated="2024-06-21T08:00:00+07:00"), JAKARTA, "id", now=now)
+    assert article.updated == datetime(2024, 6, 21, 1, 0, tzinfo=UTC)
+    assert warnings == [f"id={SEED_ID}: updated: 2024-06-21T08:00:00+07:00 is in the future; outputs show the build time until then"]
+    assert parse_article(record(updated="2024-06-20T07:04:00+07:00"), JAKARTA, "id", now=now)[1] == []  # clock skew
+
+
+def test_bare_deletion_is_a_deletion():
+    assert parse_record({"id": "art-1", "status": "deleted"}, JAKARTA, "id") == (Deletion("art-1"), [])
+    assert parse_record({"id": "art-1", "status": "deleted", "tags": "ignored"}, JAKARTA, "id")[0] == Deletion("art-1")
+
+
+def test_full_deleted_record_is_still_validated_as_an_article():
+    article, _ = parse_record(record(status="deleted"), JAKARTA, "id")
+    assert article.status == "deleted" and article.id == SEED_ID
+    with pytest.raises(ArticleError) as excinfo:
+        parse_record({"id": "art-1", "status": "deleted", "title": "Judul"}, JAKARTA, "id")
+    assert [p.field for p in excinfo.value.problems] == ["url", "published"]
+
+
+@pytest.mark.parametrize("raw", [{"status": "deleted"}, {"id": 5, "status": "deleted"}, ["deleted"]])
+def test_deletion_needs_a_readable_id(raw):
+    with pytest.raises(ArticleError):
+        parse_record(raw, JAKARTA, "id")
+
+
+@pytest.mark.parametrize("rid", ["art\n1", "art\r1", "art\u2028x", "art\u200f"])
+def test_an_id_that_does_not_print_is_escaped_so_messages_stay_one_line(rid):
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(id=rid, title=""))
+    assert excinfo.value.article_id == rid
+    assert str(excinfo.value) == f"id={repr(rid)[1:-1]}: title: must not be empty"
+    _, warnings = parse(record(id=rid, title="Judul\x00"))
+    assert warnings == [f"id={repr(rid)[1:-1]}: title: removed 1 character XML 1.0 forbids"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"extra": "deep"}, "extra"),
+        ({"images": [{**IMG, "exif": "deep"}]}, "images[0].exif"),
+        ({"authors": [{"name": "A", "x\ny": "deep"}]}, "authors[0].x\\ny"),
+    ],
+)
+def test_unknown_fields_nested_too_deep_reject_the_record(changes, field):
+    def nest(value, levels):
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    level_of_value = 2 if field == "extra" else 4  # the record is level 1, a list's object level 3
+    too_deep, fine = dict(changes), dict(changes)
+    key = field.rsplit(".", 1)[-1].replace("\\n", "\n")
+    for target, levels in ((too_deep, limits.MAX_DEPTH - level_of_value + 2), (fine, limits.MAX_DEPTH - level_of_value + 1)):
+        if field == "extra":
+            target["extra"] = nest(1, levels)
+        else:
+            list_name = field.split("[", 1)[0]
+            target[list_name] = [{**target[list_name][0], key: nest(1, levels)}]
+    parse(record(**fine))
+    with pytest.raises(ArticleError) as excinfo:
+        parse(record(**too_deep))
+    assert (excinfo.value.field, excinfo.value.reason) == (field, "nested deeper than 32 levels")

@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -471,3 +473,177 @@ def test_subprocess_user_errors_have_no_traceback(tmp_path):
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
     assert len(p.stderr.splitlines()) == 1 and "store.sqlite3" in p.stderr
+
+
+# -- nothing in a record can cost the file (issue 11) ----------------------------------------------
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+HOSTILE_LINES = [
+    # (line bytes, the rejection line that must name it, or None when the record is accepted)
+    (json.dumps(record(11, published="2024-06-19T20:30:00+25:00")), "id=art-11: published: '2024-06-19T20:30:00+25:00' has offset +25:00"),
+    (json.dumps(record(12, published="2024-06-19T20:30:00+2400")), "id=art-12: published: '2024-06-19T20:30:00+2400' has offset +24:00"),
+    (json.dumps(record(13, published="2024-06-19T20:30:00-9999")), "id=art-13: published: '2024-06-19T20:30:00-9999' has offset"),
+    (json.dumps(record(14, published="June 19 2024 8:30pm UTC+30")), "id=art-14: published: 'June 19 2024 8:30pm UTC+30' has offset +30:00"),
+    (json.dumps(record(15, extra=0)).replace('"extra": 0', '"extra": ' + "9" * 5000), "id=art-15: (record): holds a number of more than 4,300 digits"),
+    (json.dumps(record(16, images=[{"url": "https://genpi.example/1.jpg", "width": 0}])).replace('"width": 0', '"width": ' + "7" * 4301), "id=art-16: (record): holds a number"),
+    ("[" * 100_000 + "]" * 100_000, "(record): nested deeper than 32 levels"),
+    (json.dumps(record(17, extra=_nested(40))), "id=art-17: extra: nested deeper than 32 levels"),
+    (json.dumps(record(18, title="x" * 10_000_000)), "id=art-18: (record): is 10,"),
+    (json.dumps(record(19, published="Wed, 19 Jun 2024 20:30:00 CET")), "id=art-19: published: 'Wed, 19 Jun 2024 20:30:00 CET' names time zone 'CET'"),
+    (json.dumps(record(20, published="Wed, 19 Jun 2024 20:30:00 EST")), None),
+    (json.dumps(record(21, published="Wed, 19 Jun 2024 20:30:00 WIB")), None),
+]
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["in-process", "worker-processes"])
+def test_hostile_records_cost_only_themselves(cli, site, monkeypatch, workers):
+    monkeypatch.setattr(ingest, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(ingest, "WORKERS", workers)
+    monkeypatch.setattr(ingest, "_CHUNK", 3)
+    lines = [json.dumps(record(1))] + [line for line, _ in HOSTILE_LINES] + [json.dumps(record(2))]
+    (site / "a.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = cli("a.ndjson")
+    expected = [(n, why) for n, (_, why) in enumerate(HOSTILE_LINES, 2) if why]
+    assert code == 1
+    assert out == [summary(new=4, rejected=len(expected))]
+    assert len(err) == len(expected)
+    for line, (n, why) in zip(err, expected, strict=True):
+        assert line.startswith(f"rejected: a.ndjson:{n} {why}"), line
+        assert len(line) < 400
+    with opened(site) as store:
+        assert store.get("art-2") == make_article(2)
+        assert store.get("art-20").published == datetime(2024, 6, 20, 1, 30, tzinfo=UTC)
+        assert store.get("art-21").published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
+
+
+def test_file_over_four_mib_in_worker_processes_keeps_its_good_records(cli, site, monkeypatch):
+    monkeypatch.setattr(ingest, "WORKERS", 2)
+    good = [json.dumps(record(n, summary="Ringkasan. " * 60)) for n in range(1, 4001)]
+    good[1000] = HOSTILE_LINES[0][0]  # an offset of 25 h, deep in a worker's chunk
+    good[1500] = "[" * 100_000
+    (site / "big.ndjson").write_text("\n".join(good) + "\n", encoding="utf-8")
+    assert (site / "big.ndjson").stat().st_size >= ingest.PARALLEL_BYTES
+    code, out, err = cli("big.ndjson")
+    assert (code, out) == (1, [summary(new=3998, rejected=2)])
+    assert [e.split(" (record)")[0].split(" id=")[0] for e in err] == ["rejected: big.ndjson:1001", "rejected: big.ndjson:1501"]
+
+
+def test_json_array_element_too_deep_or_too_large_costs_that_element(cli, site):
+    deep = "[" * 100_000 + "]" * 100_000
+    huge = '{"id": "art-9", "x": ' + "9" * 5000 + "}"
+    text = "[\n" + json.dumps(record(1)) + ",\n" + deep + ",\n" + huge + ",\n" + json.dumps(record(2)) + "\n]\n"
+    (site / "a.json").write_text(text, encoding="utf-8")
+    code, out, err = cli("a.json")
+    assert (code, out) == (1, [summary(new=2, rejected=2)])
+    assert err == [
+        "rejected: a.json:3 (record): nested deeper than 32 levels",
+        "rejected: a.json:4 id=art-9: (record): holds a number of more than 4,300 digits",
+    ]
+
+
+# -- NDJSON or JSON array: not decided by line 1 alone (issue 11) ------------------------------------
+
+
+def test_non_utf8_first_line_costs_only_that_line(cli, site):
+    (site / "a.ndjson").write_bytes(b"\xff\n" + json.dumps(record(1)).encode() + b"\n")
+    assert cli("a.ndjson") == (1, [summary(new=1, rejected=1)], ["rejected: a.ndjson:1 (record): not UTF-8 text"])
+
+
+def test_non_json_first_lines_then_records(cli, site):
+    (site / "a.ndjson").write_bytes(b"garbage\n\n" + json.dumps(record(1)).encode() + b"\n")
+    code, out, err = cli("a.ndjson")
+    assert (code, out) == (1, [summary(new=1, rejected=1)])
+    assert err[0].startswith("rejected: a.ndjson:1 (record): not valid JSON")
+
+
+def test_array_first_line_in_ndjson_costs_only_that_record(cli, site):
+    (site / "a.ndjson").write_text("[1]\n" + json.dumps(record(1)) + "\n" + json.dumps(record(2)) + "\n", encoding="utf-8")
+    assert cli("a.ndjson") == (1, [summary(new=2, rejected=1)], ["rejected: a.ndjson:1 (record): must be a JSON object, got a list"])
+
+
+def test_one_line_array_and_array_with_extra_data(cli, site):
+    (site / "one.json").write_text(json.dumps([record(1), record(2)]) + "\n", encoding="utf-8")
+    assert cli("one.json") == (0, [summary(new=2)], [])
+    (site / "extra.json").write_text(json.dumps([record(3)]) + " x\n", encoding="utf-8")
+    code, out, err = cli("extra.json")
+    assert_one_line_user_error(code, out, err)
+    assert err == ["feedhub: extra.json:1: not valid JSON: Extra data"]
+    # Two lines, each a whole array: two NDJSON records, each judged on its own.
+    (site / "two.ndjson").write_text(json.dumps([record(3)]) + "\n" + json.dumps(record(4)) + "\n", encoding="utf-8")
+    assert cli("two.ndjson") == (1, [summary(new=1, rejected=1)], ["rejected: two.ndjson:1 (record): must be a JSON object, got a list"])
+
+
+# -- every problem of a record, delete by id, future updates (issue 10) --------------------------------
+
+
+def test_every_problem_of_a_record_is_one_line_each(cli, site):
+    write_ndjson(site / "a.ndjson", [record(1), record(2, url="genpi.example/2", title="", published="yesterday")])
+    code, out, err = cli("a.ndjson")
+    assert (code, out) == (1, [summary(new=1, rejected=1)])
+    assert err == [
+        "rejected: a.ndjson:2 id=art-2: url: must be an absolute http(s) URL, got 'genpi.example/2'",
+        "rejected: a.ndjson:2 id=art-2: title: must not be empty",
+        "rejected: a.ndjson:2 id=art-2: published: cannot read date 'yesterday'",
+    ]
+
+
+def test_delete_by_id_alone(cli, site):
+    write_ndjson(site / "a.ndjson", [record(1), record(2)])
+    cli("a.ndjson")
+    with opened(site) as store:
+        token = store.change_token()
+    write_ndjson(site / "del.ndjson", [{"id": "art-1", "status": "deleted"}, {"id": "art-99", "status": "deleted"}])
+    code, out, err = cli("del.ndjson")
+    assert code == 0
+    assert out == ["ingested 0 (new 0, updated 0, unchanged 0), deleted 1 (1 not in the store), rejected 0"]
+    assert err == ["warning: del.ndjson:2 id=art-99: status: deleted, but the store has no such article"]
+    with opened(site) as store:
+        assert store.change_token() > token
+        assert store.get("art-1").status == "deleted" and store.get("art-1").title == make_article(1).title
+        assert [a.id for a in store.newest(FeedFilter(), 10)] == ["art-2"]
+        assert store.get("art-99") is None
+
+
+def test_delete_then_reinsert_in_one_file_keeps_file_order(cli, site):
+    write_ndjson(site / "a.ndjson", [record(1), {"id": "art-1", "status": "deleted"}, record(2), {"id": "art-2", "status": "deleted"}, record(2, title="Kembali")])
+    code, out, _ = cli("a.ndjson")
+    assert code == 0
+    assert out == ["ingested 3 (new 2, updated 1, unchanged 0), deleted 2 (0 not in the store), rejected 0"]
+    with opened(site) as store:
+        assert store.get("art-1").status == "deleted"
+        assert store.get("art-2").status == "published" and store.get("art-2").title == "Kembali"
+
+
+def test_future_updated_warns_and_is_stored(cli, site):
+    write_ndjson(site / "a.ndjson", [record(1, updated="2999-01-01T00:00:00+07:00")])
+    code, out, err = cli("a.ndjson")
+    assert (code, out) == (0, [summary(new=1)])
+    assert err == ["warning: a.ndjson:1 id=art-1: updated: 2999-01-01T00:00:00+07:00 is in the future; outputs show the build time until then"]
+
+
+def test_stored_dates_of_hostile_forms_can_be_written(cli, site):
+    forms = ["Wed, 19 Jun 2024 20:30:00 PDT", "2024-06-19T20:30:00-12:00", "2024-06-19T20:30:00+14:00", "19 Jun 2024 20:30 UTC+7"]
+    write_ndjson(site / "a.ndjson", [record(n, published=f) for n, f in enumerate(forms, 1)])
+    assert cli("a.ndjson")[0] == 0
+    with opened(site) as store:
+        for n in range(1, len(forms) + 1):
+            a = store.get(f"art-{n}")
+            assert format_datetime(a.published) and a.published.isoformat()
+        assert store.get("art-1").published == datetime(2024, 6, 20, 3, 30, tzinfo=UTC)  # PDT is UTC-7
+        assert store.get("art-4").published == datetime(2024, 6, 19, 13, 30, tzinfo=UTC)
+
+
+def test_array_broken_after_many_good_elements_stores_nothing(cli, site):
+    text = "[\n" + ",\n".join(json.dumps(record(n)) for n in range(1, 30)) + ",\n{\"id\": \n"
+    (site / "a.json").write_text(text, encoding="utf-8")
+    code, out, err = cli("a.json")
+    assert_one_line_user_error(code, out, err)
+    assert err[0].startswith("feedhub: a.json:32: not valid JSON: Expecting value")
+    with opened(site) as store:
+        assert store.count(None) == 0

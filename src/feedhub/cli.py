@@ -154,13 +154,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     config = _config(args)
     store = open_store(config.store.url, create=True)
     try:
-        report = ingest_files(args.files, store, config.site.tz, config.site.language)
+        report = ingest_files(args.files, store, config.site.tz, config.site.language, now=datetime.now(timezone.utc))
     finally:
         store.close()
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    for r in report.rejected:
-        print(f"rejected: {r}", file=sys.stderr)
+    for line in (line for r in report.rejected for line in r.lines()):
+        print(f"rejected: {line}", file=sys.stderr)
     print(report.summary())
     return EXIT_PARTIAL if report.rejected else EXIT_OK
 

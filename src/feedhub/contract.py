@@ -1,129 +1,281 @@
-"""The import contract: one raw JSON object → one validated :class:`Article`.
+"""The import contract: one raw JSON object → one validated :class:`Article` (or a deletion).
 
-Each broken field raises :class:`ArticleError` naming the id, the field and the
-reason.  Characters XML 1.0 forbids are removed (never rejected) and reported
-as warnings, so a stray control character from a CMS does not cost a story.
+Every problem of a record is collected and raised together as :class:`ArticleError`
+(``e.problems``), each naming the id, the field and the reason.  Characters XML 1.0
+forbids are removed (never rejected) and reported as warnings, so a stray control
+character from a CMS does not cost a story.  The limits live in :mod:`feedhub.rules.limits`,
+the date rules in :mod:`feedhub.rules.dates`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import datetime, tzinfo
-from typing import Any
+import reprlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Literal, TypeVar, overload
 
-from dateutil import parser as dateutil_parser
-
-from .errors import ArticleError
+from .errors import ArticleError, article_error, shown_id
 from .model import STATUSES, Article, Author, Image, RelatedLink
+from .rules.dates import UNREADABLE, DateProblem, parse_datetime, range_problem, read_datetime
 from .rules.languages import is_language_tag
-from .rules.urls import url_problem
+from .rules.limits import MAX_COUNT, MAX_DEPTH, MAX_LIST_ITEMS, MAX_LONG_TEXT, MAX_SHORT_TEXT
+from .rules.urls import MAX_URL, url_problem
 from .rules.xmlchars import NOT_XML
 
 MAX_ID = 512
 _MIME_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _SECTION_RE = re.compile(r"^[\w-]+$")
-_YEAR_RE = re.compile(r"\d{4}")
+#: An ``updated`` this far ahead of ingest's clock is a CMS clock a little fast, not worth a warning.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+#: The fields a full record needs and a deletion by id leaves out.
+_CONTENT_FIELDS = ("url", "title", "published")
+_T = TypeVar("_T")
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 80
 
-_DEFAULT_A, _DEFAULT_B = datetime(2000, 1, 1), datetime(2001, 2, 2)
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """``{"id": …, "status": "deleted"}`` without url, title and published: delete by id."""
+
+    #: The id to mark deleted.
+    id: str
 
 
 class _Reader:
-    """Field access for one record, collecting strip warnings as it goes."""
+    """Field access for one record: each reader raises the field's first problem as ArticleError."""
 
-    __slots__ = ("raw", "id", "warnings", "strip")
+    __slots__ = ("id", "warnings", "problems", "strip", "tz", "language")
 
-    def __init__(self, raw: dict[str, Any], article_id: str | None, strip: bool = True) -> None:
-        self.raw, self.id, self.strip = raw, article_id, strip
+    def __init__(self, article_id: str, strip: bool, site_tz: tzinfo, site_language: str) -> None:
+        self.id, self.strip = article_id, strip
+        #: The site's zone (for dates without one) and language (for records without one).
+        self.tz, self.language = site_tz, site_language
         self.warnings: list[str] = []
+        self.problems: list[ArticleError] = []
 
     def fail(self, field: str, reason: str) -> ArticleError:
         return ArticleError(self.id, field, reason)
+
+    def attempt(self, read: Callable[[_Reader, str, Any], _T], field: str, value: Any) -> _T | None:
+        """``read(self, field, value)``, or None with its problem noted, so the next field is read too."""
+        try:
+            return read(self, field, value)
+        except ArticleError as e:
+            self.problems.append(e)
+            return None
 
     def clean(self, field: str, value: str) -> str:
         if not self.strip:
             return value
         cleaned, n = NOT_XML.subn("", value)
         if n:
-            who = f"id={self.id}: " if self.id else ""
-            self.warnings.append(f"{who}{field}: removed {n} character{'s' if n > 1 else ''} XML 1.0 forbids")
+            self.warnings.append(f"id={shown_id(self.id)}: {field}: removed {n} character{'s' if n > 1 else ''} XML 1.0 forbids")
         return cleaned
 
-    def text(self, field: str, value: Any, *, required: bool = False, nonblank: bool = False) -> str | None:
+    @overload
+    def text(self, field: str, value: Any, *, required: Literal[True], nonblank: bool = ..., limit: int = ...) -> str: ...
+
+    @overload
+    def text(self, field: str, value: Any, *, required: bool = ..., nonblank: bool = ..., limit: int = ...) -> str | None: ...
+
+    def text(self, field: str, value: Any, *, required: bool = False, nonblank: bool = False, limit: int = MAX_SHORT_TEXT) -> str | None:
         if value is None:
             if required:
                 raise self.fail(field, "is required")
             return None
-        if not isinstance(value, str):
-            raise self.fail(field, f"must be a string, got {_type(value)}")
-        value = self.clean(field, value)
-        if (required or nonblank) and not value.strip():
+        if type(value) is not str or len(value) > limit:
+            raise self._not_text(field, value, limit)
+        text = self.clean(field, value) if self.strip else value
+        if (required or nonblank) and not text.strip():
             raise self.fail(field, "must not be empty")
-        return value
+        return text
 
-    def url(self, field: str, value: Any, *, required: bool = True) -> str | None:
-        v = self.text(field, value, required=required)
-        if v is None:
-            return None
-        problem = url_problem(v)
+    def _not_text(self, field: str, value: Any, limit: int) -> ArticleError:
+        if not isinstance(value, str):
+            return self.fail(field, f"must be a string, got {_type(value)}")
+        return self.fail(field, f"is {len(value):,} characters long; at most {limit:,}")
+
+    def required(self, field: str, value: Any) -> str:
+        return self.text(field, value, required=True)
+
+    def optional(self, field: str, value: Any) -> str | None:
+        return self.text(field, value)
+
+    def long_text(self, field: str, value: Any) -> str | None:
+        return self.text(field, value, limit=MAX_LONG_TEXT)
+
+    def nonblank(self, field: str, value: Any) -> str | None:
+        return self.text(field, value, nonblank=True)
+
+    def url(self, field: str, value: Any) -> str:
+        v = self.text(field, value, required=True, limit=MAX_LONG_TEXT)
+        problem = _url_problem(v)
         if problem is not None:
             raise self.fail(field, f"{problem}, got {_short(v)}")
         return v
 
+    def optional_url(self, field: str, value: Any) -> str | None:
+        return None if value is None else self.url(field, value)
+
     def count(self, field: str, value: Any) -> int | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(field, f"must be a non-negative integer, got {_short(value)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+            raise self.fail(field, f"must be a non-negative integer (at most {MAX_COUNT:,}), got {_short(value)}")
         return value
 
-    def date(self, field: str, value: Any, tz: tzinfo, *, required: bool) -> datetime | None:
+    def published(self, field: str, value: Any) -> datetime | None:
+        return self.date(field, value, required=True)
+
+    def updated(self, field: str, value: Any) -> datetime | None:
+        return self.date(field, value, required=False)
+
+    def date(self, field: str, value: Any, *, required: bool) -> datetime | None:
         v = self.text(field, value, required=required)
         if v is None:
             return None
-        dt = parse_datetime(v)
-        if dt is None:
-            raise self.fail(field, f"cannot read date {_short(v)}")
-        return dt if dt.tzinfo is not None else dt.replace(tzinfo=tz)
+        try:
+            dt = read_datetime(v)
+        except DateProblem as e:
+            raise self.fail(field, f"{UNREADABLE} {_short(v)}" if str(e) == UNREADABLE else f"{_short(v)} {e}") from None
+        dt = dt if dt.tzinfo is not None else dt.replace(tzinfo=self.tz)
+        problem = range_problem(dt)
+        if problem is not None:
+            raise self.fail(field, f"{_short(v)} {problem}")
+        return dt
 
-    def items(self, field: str, value: Any) -> list[Any]:
+    def items(self, field: str, value: Any, read: Callable[[_Reader, str, Any], _T]) -> tuple[_T, ...]:
+        """Each item of a list read by ``read(self, field[i], item)``; every bad item is noted."""
         if value is None:
-            return []
+            return ()
         if not isinstance(value, list):
-            raise self.fail(field, f"must be a list, got {_type(value)}")
-        return value
+            self.problems.append(self.fail(field, f"must be a list, got {_type(value)}"))
+            return ()
+        if len(value) > MAX_LIST_ITEMS:
+            self.problems.append(self.fail(field, f"has {len(value):,} items; at most {MAX_LIST_ITEMS:,}"))
+            return ()
+        read_items = []
+        for i, item in enumerate(value):
+            try:
+                read_items.append(read(self, f"{field}[{i}]", item))
+            except ArticleError as e:
+                self.problems.append(e)
+        return tuple(read_items)
 
-    def obj(self, field: str, value: Any) -> dict[str, Any]:
+    def obj(self, field: str, value: Any, known: frozenset[str]) -> dict[str, Any]:
+        """An object of a list (level 3 of the record): its own fields are read by the caller."""
         if not isinstance(value, dict):
             raise self.fail(field, f"must be an object, got {_type(value)}")
+        if not known.issuperset(value):  # the usual case skips the call and the set
+            _unknown_fields(self, value, known, 3, f"{field}.")
         return value
 
 
-def parse_datetime(value: str) -> datetime | None:
-    """ISO 8601 first (fast), then RFC 2822 and friends via python-dateutil; None if unreadable."""
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        pass
-    # dateutil fills missing parts from today's date ("10" becomes the 10th of this month,
-    # "June 2024" the current day of June 2024), so demand a four-digit year, then parse
-    # against two different defaults: a value lacking its month or day reads differently.
-    if not _YEAR_RE.search(value):
-        return None
-    try:
-        dt = dateutil_parser.parse(value, default=_DEFAULT_A)
-        if dt != dateutil_parser.parse(value, default=_DEFAULT_B):
-            return None
-        return dt
-    except (ValueError, OverflowError):
-        return None
+# -- one function per field ------------------------------------------------------------
 
 
-def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool = True) -> tuple[Article, list[str]]:
-    """Validate one import record; returns the article and any strip warnings.
+def _status(r: _Reader, field: str, value: Any) -> str:
+    if value is None:  # null means absent, as for every other optional field
+        return "published"
+    if value not in STATUSES:
+        raise r.fail(field, f"must be one of {', '.join(STATUSES)}, got {_short(value)}")
+    return str(value)
 
-    *strip* False skips the per-field search for XML-illegal characters; only for a
-    record whose raw line :func:`feedhub.ingest.may_hold_illegal` cleared.
-    """
+
+def _language(r: _Reader, field: str, value: Any) -> str:
+    language = r.nonblank(field, value) or r.language
+    if not is_language_tag(language):
+        raise r.fail(field, f'must be a BCP 47 tag such as "id" or "zh-TW", got {_short(language)}')
+    return language
+
+
+def _section(r: _Reader, field: str, value: Any) -> str | None:
+    section = r.nonblank(field, value)
+    if section is not None and not _SECTION_RE.match(section):
+        raise r.fail(field, f"must be one slug (letters, digits, '-', '_'), got {_short(section)}")
+    return section
+
+
+def _author(r: _Reader, field: str, value: Any) -> Author:
+    a = r.obj(field, value, _AUTHOR_KEYS)
+    email = r.nonblank(f"{field}.email", a.get("email"))
+    if email is not None and "@" not in email:
+        raise r.fail(f"{field}.email", f"not an e-mail address: {_short(email)}")
+    return Author(name=r.required(f"{field}.name", a.get("name")), email=email, url=r.optional_url(f"{field}.url", a.get("url")))
+
+
+def _image(r: _Reader, field: str, value: Any) -> Image:
+    im = r.obj(field, value, _IMAGE_KEYS)
+    mime = r.nonblank(f"{field}.type", im.get("type"))
+    if mime is not None and not _MIME_RE.match(mime):
+        raise r.fail(f"{field}.type", f"must be a MIME type such as image/jpeg, got {_short(mime)}")
+    return Image(
+        url=r.url(f"{field}.url", im.get("url")),
+        caption=r.optional(f"{field}.caption", im.get("caption")),
+        credit=r.optional(f"{field}.credit", im.get("credit")),
+        type=mime,
+        width=r.count(f"{field}.width", im.get("width")),
+        height=r.count(f"{field}.height", im.get("height")),
+        length=r.count(f"{field}.length", im.get("length")),
+    )
+
+
+def _related(r: _Reader, field: str, value: Any) -> RelatedLink:
+    rl = r.obj(field, value, _RELATED_KEYS)
+    return RelatedLink(url=r.url(f"{field}.url", rl.get("url")), title=r.required(f"{field}.title", rl.get("title")))
+
+
+def _dates(r: _Reader, raw: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    published = r.attempt(_Reader.published, "published", raw.get("published"))
+    updated = r.attempt(_Reader.updated, "updated", raw.get("updated"))
+    if published is not None and updated is not None and updated < published:
+        r.problems.append(r.fail("updated", f"is before published ({updated.isoformat()} < {published.isoformat()})"))
+    return published, updated
+
+
+def _unknown_fields(r: _Reader, obj: dict[str, Any], known: frozenset[str], level: int, prefix: str = "") -> None:
+    """Unknown fields are ignored, but not without bounds: nested deeper than :data:`MAX_DEPTH`
+    levels counting from the record (*obj* sits at *level*), they reject it.  The contract's own
+    fields nest three levels at most, so only unknown ones need the walk; JSON deeper than json's
+    recursion limit never gets here (ingest refuses it while decoding)."""
+    for key in obj.keys() - known:
+        value = obj[key]
+        if isinstance(value, list | dict) and _deeper_than(value, MAX_DEPTH - level):
+            r.problems.append(r.fail(prefix + _shorten(repr(key)[1:-1], 60), f"nested deeper than {MAX_DEPTH} levels"))
+
+
+def _deeper_than(value: list[Any] | dict[str, Any], limit: int) -> bool:
+    """Whether arrays and objects nest more than *limit* levels (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _lists(r: _Reader, raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "tags": r.items("tags", raw.get("tags"), _Reader.required),
+        "authors": r.items("authors", raw.get("authors"), _author),
+        "images": r.items("images", raw.get("images"), _image),
+        "related": r.items("related", raw.get("related"), _related),
+    }
+
+
+# -- the record ---------------------------------------------------------------------------
+
+
+def read_id(raw: Any) -> str:
+    """The record's id; an unreadable one rejects the record at once (nothing else can be named)."""
     if not isinstance(raw, dict):
         raise ArticleError(None, "(record)", f"must be a JSON object, got {_type(raw)}")
     rid = raw.get("id")
@@ -133,100 +285,88 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
         raise ArticleError(None, "id", f"must be a string, got {_type(rid)}")
     if not rid.strip():
         raise ArticleError(None, "id", "must not be empty")
+    if len(rid) > MAX_ID:
+        raise ArticleError(_shorten(rid, 40), "id", f"longer than {MAX_ID} characters")
     if NOT_XML.search(rid):
         # Stripping would silently change the identity; the newsroom must fix it.
-        raise ArticleError(repr(rid)[1:-1], "id", "contains characters XML 1.0 forbids")
-    if len(rid) > MAX_ID:
-        raise ArticleError(rid[:40] + "…", "id", f"longer than {MAX_ID} characters")
-    r = _Reader(raw, rid, strip)
+        raise ArticleError(rid, "id", "contains characters XML 1.0 forbids")
+    return rid
 
-    url = r.url("url", raw.get("url"))
-    title = r.text("title", raw.get("title"), required=True)
-    published = r.date("published", raw.get("published"), site_tz, required=True)
-    updated = r.date("updated", raw.get("updated"), site_tz, required=False)
-    assert published is not None
-    if updated is not None and updated < published:
-        raise r.fail("updated", f"is before published ({updated.isoformat()} < {published.isoformat()})")
 
-    status = raw.get("status")
-    if status is None:  # null means absent, as for every other optional field
-        status = "published"
-    if status not in STATUSES:
-        raise r.fail("status", f"must be one of {', '.join(STATUSES)}, got {_short(status)}")
+def parse_record(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool = True, now: datetime | None = None) -> tuple[Article | Deletion, list[str]]:
+    """:func:`parse_article`, or a :class:`Deletion` for a bare ``{"id", "status": "deleted"}``."""
+    rid = read_id(raw)
+    if raw.get("status") == "deleted" and all(raw.get(k) is None for k in _CONTENT_FIELDS):
+        return Deletion(rid), []
+    return _article(_Reader(rid, strip, site_tz, site_language), raw, now)
 
-    language = r.text("language", raw.get("language"), nonblank=True) or site_language
-    if not is_language_tag(language):
-        raise r.fail("language", f"must be a BCP 47 tag such as \"id\" or \"zh-TW\", got {_short(language)}")
 
-    section = r.text("section", raw.get("section"), nonblank=True)
-    if section is not None and not _SECTION_RE.match(section):
-        raise r.fail("section", f"must be one slug (letters, digits, '-', '_'), got {_short(section)}")
+def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool = True, now: datetime | None = None) -> tuple[Article, list[str]]:
+    """Validate one import record; returns the article and its warnings.
 
-    tags = []
-    for i, t in enumerate(r.items("tags", raw.get("tags"))):
-        tags.append(r.text(f"tags[{i}]", t, required=True))
+    Raises :class:`ArticleError` holding every problem found (``e.problems``).  *strip* False
+    skips the per-field search for XML-illegal characters; only for a record whose raw line
+    :func:`feedhub.ingest.may_hold_illegal` cleared.  With *now*, an ``updated`` time after it
+    is a warning (renderers write the build time instead until then).
+    """
+    return _article(_Reader(read_id(raw), strip, site_tz, site_language), raw, now)
 
-    authors = []
-    for i, a in enumerate(r.items("authors", raw.get("authors"))):
-        f = f"authors[{i}]"
-        a = r.obj(f, a)
-        email = r.text(f"{f}.email", a.get("email"), nonblank=True)
-        if email is not None and "@" not in email:
-            raise r.fail(f"{f}.email", f"not an e-mail address: {_short(email)}")
-        authors.append(
-            Author(name=r.text(f"{f}.name", a.get("name"), required=True), email=email, url=r.url(f"{f}.url", a.get("url"), required=False))
-        )
 
-    images = []
-    for i, im in enumerate(r.items("images", raw.get("images"))):
-        f = f"images[{i}]"
-        im = r.obj(f, im)
-        mime = r.text(f"{f}.type", im.get("type"), nonblank=True)
-        if mime is not None and not _MIME_RE.match(mime):
-            raise r.fail(f"{f}.type", f"must be a MIME type such as image/jpeg, got {_short(mime)}")
-        images.append(
-            Image(
-                url=r.url(f"{f}.url", im.get("url")),
-                caption=r.text(f"{f}.caption", im.get("caption")),
-                credit=r.text(f"{f}.credit", im.get("credit")),
-                type=mime,
-                width=r.count(f"{f}.width", im.get("width")),
-                height=r.count(f"{f}.height", im.get("height")),
-                length=r.count(f"{f}.length", im.get("length")),
-            )
-        )
+def _article(r: _Reader, raw: dict[str, Any], now: datetime | None) -> tuple[Article, list[str]]:
+    published, updated = _dates(r, raw)
+    if not _KNOWN.issuperset(raw):
+        _unknown_fields(r, raw, _KNOWN, 1)
+    values: dict[str, Any] = {
+        "url": r.attempt(_Reader.url, "url", raw.get("url")),
+        "title": r.attempt(_Reader.required, "title", raw.get("title")),
+        "summary": r.attempt(_Reader.long_text, "summary", raw.get("summary")),
+        "content_html": r.attempt(_Reader.long_text, "content_html", raw.get("content_html")),
+        "section": r.attempt(_section, "section", raw.get("section")),
+        "language": r.attempt(_language, "language", raw.get("language")),
+        "status": r.attempt(_status, "status", raw.get("status")),
+        **_lists(r, raw),
+    }
+    if r.problems or published is None:  # published is None only with its problem noted
+        raise article_error(sorted(r.problems, key=_field_order))
+    if now is not None and updated is not None and updated > now + FUTURE_TOLERANCE:
+        r.warnings.append(f"id={shown_id(r.id)}: updated: {updated.isoformat()} is in the future; outputs show the build time until then")
+    return Article(id=r.id, published=published, updated=updated, **values), r.warnings
 
-    related = []
-    for i, rl in enumerate(r.items("related", raw.get("related"))):
-        f = f"related[{i}]"
-        rl = r.obj(f, rl)
-        related.append(RelatedLink(url=r.url(f"{f}.url", rl.get("url")), title=r.text(f"{f}.title", rl.get("title"), required=True)))
 
-    article = Article(
-        id=rid,
-        url=url,
-        title=title,
-        published=published,
-        updated=updated,
-        summary=r.text("summary", raw.get("summary")),
-        content_html=r.text("content_html", raw.get("content_html")),
-        authors=tuple(authors),
-        section=section,
-        tags=tuple(tags),
-        language=language,
-        images=tuple(images),
-        related=tuple(related),
-        status=status,
-    )
-    return article, r.warnings
+_ORDER = {f: i for i, f in enumerate(("url", "title", "published", "updated", "summary", "content_html", "authors", "section", "tags", "language", "images", "related", "status"))}
+_KNOWN = frozenset(("id", *_ORDER))
+_AUTHOR_KEYS = frozenset(("name", "email", "url"))
+_IMAGE_KEYS = frozenset(("url", "caption", "credit", "type", "width", "height", "length"))
+_RELATED_KEYS = frozenset(("url", "title"))
+
+
+def _field_order(e: ArticleError) -> int:
+    """Problems in the order the contract table lists the fields (as the record usually has them)."""
+    return _ORDER.get(e.field.split("[", 1)[0].split(".", 1)[0], len(_ORDER))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_url_problem(url: str) -> str | None:
+    return url_problem(url)
+
+
+def _url_problem(url: str) -> str | None:
+    """:func:`url_problem`, remembered for URLs that recur (author pages, related stories) and
+    short enough that the cache stays small."""
+    return _cached_url_problem(url) if len(url) <= MAX_URL else url_problem(url)
 
 
 def _type(v: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}.get(
-        type(v), "null" if v is None else type(v).__name__
-    )
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    return names.get(type(v), "null" if v is None else type(v).__name__)
+
+
+def _shorten(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 3] + "..."
 
 
 def _short(v: Any) -> str:
-    s = v if isinstance(v, str) else repr(v)
-    return repr(s if len(s) <= 80 else s[:77] + "...")
+    return repr(_shorten(v, 80)) if isinstance(v, str) else repr(_REPR.repr(v))
+
+
+__all__ = ["Deletion", "MAX_ID", "parse_article", "parse_datetime", "parse_record", "read_id"]

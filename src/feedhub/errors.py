@@ -30,8 +30,14 @@ class ConfigError(FeedhubError, ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+def shown_id(article_id: str) -> str:
+    """*article_id* as a message shows it: as is, or with escapes when it holds a line break or
+    another character that does not print, so a message stays one line."""
+    return article_id if article_id.isprintable() else repr(article_id)[1:-1]
+
+
 class ArticleError(FeedhubError, ValueError):
-    """One article breaks the import contract."""
+    """One problem of one article: ``str(e)`` reads ``id=art-1: url: must be an absolute http(s) URL``."""
 
     def __init__(self, article_id: str | None, field: str, reason: str) -> None:
         #: The article's id when it could be read, else None.
@@ -40,11 +46,37 @@ class ArticleError(FeedhubError, ValueError):
         self.field = field
         #: What is wrong, in words.
         self.reason = reason
-        who = f"id={article_id}: " if article_id else ""
+        who = f"id={shown_id(article_id)}: " if article_id else ""
         super().__init__(f"{who}{field}: {reason}")
 
-    def __reduce__(self):  # travels back from ingest's worker processes
+    @property
+    def problems(self) -> tuple[ArticleError, ...]:
+        """Every problem of the record, in field order: this one alone here."""
+        return (self,)
+
+    def __reduce__(self) -> tuple[type[ArticleError], tuple[str | None, str, str]]:  # travels back from ingest's workers
         return type(self), (self.article_id, self.field, self.reason)
+
+
+class ArticleErrors(ArticleError):
+    """Several problems of one article; it reads as the first, :attr:`problems` holds them all."""
+
+    def __init__(self, problems: tuple[ArticleError, ...]) -> None:
+        first = problems[0]
+        super().__init__(first.article_id, first.field, first.reason)
+        self._problems = problems
+
+    @property
+    def problems(self) -> tuple[ArticleError, ...]:
+        return self._problems
+
+    def __reduce__(self) -> tuple[type[ArticleErrors], tuple[tuple[ArticleError, ...]]]:  # type: ignore[override]
+        return type(self), (self._problems,)
+
+
+def article_error(problems: list[ArticleError]) -> ArticleError:
+    """One exception for the problems of one record (at least one)."""
+    return problems[0] if len(problems) == 1 else ArticleErrors(tuple(problems))
 
 
 class InputError(FeedhubError, OSError):
@@ -57,6 +89,3 @@ class StoreError(FeedhubError):
     The driver's exception is kept as ``__cause__``.
     """
 
-
-class ValidationError(FeedhubError):
-    """A document failed the publishing gate (see :mod:`feedhub.validate`)."""
