@@ -152,11 +152,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from .store import open_store
 
     config = _config(args)
-    store = open_store(config.store.url, create=True)
-    try:
-        report = ingest_files(args.files, store, config.site.tz, config.site.language, now=datetime.now(timezone.utc))
-    finally:
-        store.close()
+    with open_store(config.store.url, create=True) as store:
+        report = ingest_files(args.files, store, config.site.tz, config.site.language, now=wall_clock())
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for line in (line for r in report.rejected for line in r.lines()):
