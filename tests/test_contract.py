@@ -137,7 +137,10 @@ REJECTIONS = [
     ("authors-string-item", {"authors": ["GenPI.co"]}, "authors[0]", "must be an object"),
     ("author-without-name", {"authors": [{"email": "redaksi@genpi.example"}]}, "authors[0].name", "is required"),
     ("author-blank-name", {"authors": [{"name": "GenPI.co"}, {"name": " "}]}, "authors[1].name", "must not be empty"),
-    ("author-bad-email", {"authors": [{"name": "GenPI.co", "email": "redaksi.genpi.example"}]}, "authors[0].email", "not an e-mail address"),
+    ("author-bad-email", {"authors": [{"name": "GenPI.co", "email": "redaksi.genpi.example"}]}, "authors[0].email", "must be a plain e-mail address"),
+    # Atom's atom:email is an addr-spec (RFC 4287 §3.2.3): a display name would cost the Atom feed.
+    ("author-email-with-name", {"authors": [{"name": "GenPI.co", "email": "Redaksi <redaksi@genpi.example>"}]}, "authors[0].email", "must be a plain e-mail address"),
+    ("author-email-with-comment", {"authors": [{"name": "GenPI.co", "email": "redaksi@genpi.example (Redaksi)"}]}, "authors[0].email", "must be a plain e-mail address"),
     ("author-bad-url", {"authors": [{"name": "GenPI.co", "url": "genpi.example/redaksi"}]}, "authors[0].url", "absolute http(s) URL"),
     ("images-not-list", {"images": IMG}, "images", "must be a list"),
     ("image-not-object", {"images": ["https://genpi.example/img/1.jpg"]}, "images[0]", "must be an object"),

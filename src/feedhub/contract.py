@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar, overload
 from .errors import ArticleError, article_error, shown_id
 from .model import STATUSES, Article, Author, Image, RelatedLink
 from .rules.dates import UNREADABLE, DateProblem, parse_datetime, range_problem, read_datetime
+from .rules.emails import is_addr_spec
 from .rules.languages import is_language_tag
 from .rules.limits import MAX_COUNT, MAX_DEPTH, MAX_LIST_ITEMS, MAX_LONG_TEXT, MAX_SHORT_TEXT
 from .rules.urls import MAX_URL, url_problem
@@ -203,8 +204,9 @@ def _section(r: _Reader, field: str, value: Any) -> str | None:
 def _author(r: _Reader, field: str, value: Any) -> Author:
     a = r.obj(field, value, _AUTHOR_KEYS)
     email = r.nonblank(f"{field}.email", a.get("email"))
-    if email is not None and "@" not in email:
-        raise r.fail(f"{field}.email", f"not an e-mail address: {_short(email)}")
+    if email is not None and not is_addr_spec(email):
+        # atom:email MUST be an addr-spec: accepting more would cost the Atom feeds this article.
+        raise r.fail(f"{field}.email", f"must be a plain e-mail address such as redaksi@genpi.co (no name or comment), got {_short(email)}")
     return Author(name=r.required(f"{field}.name", a.get("name")), email=email, url=r.optional_url(f"{field}.url", a.get("url")))
 
 

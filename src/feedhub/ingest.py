@@ -360,6 +360,13 @@ def ingest_files(paths: Iterable[str], store: Store, site_tz: tzinfo, site_langu
     return report
 
 
+def ingest_stream(name: str, stream: IO[bytes], store: Store, site_tz: tzinfo, site_language: str, report: IngestReport, *, now: datetime | None = None) -> None:
+    """Validate and store the records of one open input called *name* into *report*: what
+    ``feedhub ingest`` does for one file, for inputs that are not files (the importers)."""
+    site = _Site(site_tz, site_language, now or datetime.now(UTC))
+    _Batches(store, report).ingest(name, _prepared(name, stream, site))
+
+
 def _read_file(path: str, use: Callable[[str, IO[bytes]], object]) -> None:
     name = "<stdin>" if path == "-" else path
     try:
