@@ -239,6 +239,11 @@ def test_a_cli_build_gets_its_pings_out_before_the_process_ends(tmp_path):
     assert set(_OkHub.topics[before:]) == {config.base_url + "all/rss.xml", config.base_url + "all/atom.xml"}
     state = json.loads((config.output_dir / websub.STATE_NAME).read_text(encoding="utf-8"))["hubs"][hub_url]
     assert state["state"] == "ok"
+    # The operator sees the same per-hub outcome in `feedhub status --json`.
+    status = subprocess.run(
+        [sys.executable, "-m", "feedhub", "status", "--json", "--config", str(tmp_path / "config.toml")], capture_output=True, text=True, timeout=60
+    )
+    assert json.loads(status.stdout)["websub"][hub_url]["state"] == "ok"
 
 
 @pytest.mark.parametrize("bad", ['"not a url"', '["ftp://hub.example/"]', "[1]"])

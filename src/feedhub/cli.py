@@ -307,6 +307,7 @@ def cmd_import_wordpress(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from .hooks.websub import load_state
     from .status import format_table, load_status, load_trouble
 
     config = _config(args)
@@ -315,6 +316,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         doc: dict[str, object] = {"output_dir": str(config.output_dir), "outputs": [asdict(outputs[k]) for k in sorted(outputs)]}
         doc["trouble"] = {g: asdict(t) for g, t in sorted(trouble.items())}
+        doc["websub"] = load_state(config.output_dir)
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     elif not outputs and not trouble:
         print(f"no builds recorded in {config.output_dir} yet (run `feedhub build`)")
