@@ -37,7 +37,7 @@ def test_limits_written_once(literal):
     assert len(holders) <= 1 and all(h.parts[0] == "rules" for h in holders), holders
 
 
-@pytest.mark.parametrize("name", ["LANG_RE", "MAX_URL", "MAX_IMAGES", "MAX_INDEX_ENTRIES", "NOT_XML", "NOT_URI"])
+@pytest.mark.parametrize("name", ["LANG_RE", "EARLIEST", "LATEST", "MAX_URL", "MAX_IMAGES", "MAX_INDEX_ENTRIES", "NOT_XML", "NOT_URI"])
 def test_rule_names_assigned_only_in_rules(name):
     assign = re.compile(rf"^{name}\s*=", re.M)
     holders = [p.relative_to(SRC) for p, text in _sources() if assign.search(text)]

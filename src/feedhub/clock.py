@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-#: A build's ``now`` must lie in this range: far from ``datetime.min``/``max``, so
-#: every window and due-time computation stays representable.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+# A build's ``now`` must lie in the range every article date does (rules.dates): far from
+# ``datetime.min``/``max``, so every window and due-time computation stays representable.
+from .rules.dates import EARLIEST, LATEST
 
 #: How far ``now`` may lie behind the newest recorded build before publishing is held
 #: (NTP steps and a few seconds between hosts are fine).
