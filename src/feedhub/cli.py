@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .clock import EARLIEST, LATEST, behind, out_of_range, wall_clock
+from .clock import behind, out_of_range, wall_clock
 from .config import Config, find_config_path, load_config
 from .errors import FeedhubError
 from .logs import setup_logging
+from .rules.dates import EARLIEST, LATEST
 
 if TYPE_CHECKING:  # the commands import their modules lazily, so `feedhub --help` starts fast
     from .build import BuildReport

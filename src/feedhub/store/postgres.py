@@ -16,24 +16,22 @@ the same upsert decision (:func:`.base.plan_upsert`).  What differs:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..errors import StoreError
-from ..model import Article, FeedFilter, SitemapRow, article_from_dict
+from ..model import Article
 from . import _sql
-from .base import Store, StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert, redact
+from ._reads import SqlReads
+from .base import Store, StoreInfo, UpsertResult, first_line, plan_upsert, redact
 from .migrations import pending
-from .records import ArticleRecord, micros, to_record, tombstone
+from .records import ArticleRecord, to_record, tombstone
 
 __all__ = ["PostgresStore", "open_url"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _T = TypeVar("_T")
 _STREAM_BATCH = 5000
 _CONNECT_TIMEOUT_S = 10
@@ -67,7 +65,7 @@ def open_url(url: str, create: bool) -> Store:
     return PostgresStore(url, create=create)
 
 
-class PostgresStore(StoreLifecycle):
+class PostgresStore(SqlReads):
     backend = "postgresql"
 
     def __init__(self, url: str, *, create: bool = False) -> None:
@@ -188,26 +186,6 @@ class PostgresStore(StoreLifecycle):
 
     # -- reads ----------------------------------------------------------------
 
-    def get(self, article_id: str) -> Article | None:
-        rows = self._query(_sql.GET, (article_id,))
-        return article_from_dict(json.loads(rows[0][0])) if rows else None
-
-    def newest(self, flt: FeedFilter, limit: int, until: datetime | None = None) -> list[Article]:
-        sql, params = _sql.newest(flt, limit, until)
-        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, params)]
-
-    def published_between(self, start: datetime, end: datetime) -> list[Article]:
-        return [article_from_dict(json.loads(d)) for (d,) in self._query(_sql.BETWEEN, (micros(start), micros(end)))]
-
-    def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
-        sql, params = _sql.sitemap_rows(until, _sql.PUBLISHED)
-        for url, lastmod in self._stream(sql, params):
-            yield SitemapRow(url, lastmod)
-
-    def iter_records(self) -> Iterator[ArticleRecord]:
-        for row in self._stream(_sql.RECORDS, ()):
-            yield _sql.record(row)
-
     def _stream(self, sql: str, params: Sequence[object]) -> Iterator[Any]:
         # A server-side cursor lives in a transaction; leaving the generator early (close(),
         # an error downstream) ends both, so an abandoned pass holds nothing on the server.
@@ -221,18 +199,6 @@ class PostgresStore(StoreLifecycle):
                 yield from cur
         except psycopg.Error as e:
             raise StoreError(f"store {self.url}: {first_line(e)}") from e
-
-    def next_published_after(self, moment: datetime) -> datetime | None:
-        us = self._scalar(_sql.NEXT_RELEASE, (micros(moment),))
-        return None if us is None else _EPOCH + timedelta(microseconds=us)
-
-    def change_token(self) -> int:
-        return int(self._scalar(_sql.CHANGE_TOKEN))
-
-    def count(self, status: str | None = "published") -> int:
-        if status is None:
-            return int(self._scalar(_sql.COUNT_ALL))
-        return int(self._scalar(_sql.COUNT_STATUS, (status,)))
 
     def info(self) -> StoreInfo:
         try:

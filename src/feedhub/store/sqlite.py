@@ -8,23 +8,21 @@ is ever hard-deleted: ``status = "deleted"`` is a tombstone with a fresh
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from ..errors import StoreError
-from ..model import Article, FeedFilter, SitemapRow, article_from_dict
+from ..model import Article
 from . import _sql
-from .base import Store, StoreInfo, StoreLifecycle, UpsertResult, first_line, plan_upsert
+from ._reads import SqlReads
+from .base import Store, StoreInfo, UpsertResult, first_line, plan_upsert
 from .migrations import SCHEMA_VERSION, pending
-from .records import ArticleRecord, micros, to_record, tombstone
+from .records import ArticleRecord, to_record, tombstone
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "open_url"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _T = TypeVar("_T")
 _STREAM_BATCH = 2000
 #: SQLite's default limit on host parameters is 999 in old builds.
@@ -42,7 +40,10 @@ def open_url(url: str, create: bool) -> Store:
     return SQLiteStore(url, create=create)
 
 
-class SQLiteStore(StoreLifecycle):
+class SQLiteStore(SqlReads):
+    # "+status" keeps SQLite off the status index: walking the primary key streams rows
+    # in id order, where the index would make it sort the whole table before row one.
+    published_filter = "+status = 'published'"
     backend = "sqlite"
 
     def __init__(self, path: str, *, create: bool = False) -> None:
@@ -157,28 +158,6 @@ class SQLiteStore(StoreLifecycle):
 
     # -- reads ----------------------------------------------------------------
 
-    def get(self, article_id: str) -> Article | None:
-        rows = self._query(_sql.GET, (article_id,))
-        return article_from_dict(json.loads(rows[0][0])) if rows else None
-
-    def newest(self, flt: FeedFilter, limit: int, until: datetime | None = None) -> list[Article]:
-        sql, params = _sql.newest(flt, limit, until)
-        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, params)]
-
-    def published_between(self, start: datetime, end: datetime) -> list[Article]:
-        return [article_from_dict(json.loads(d)) for (d,) in self._query(_sql.BETWEEN, (micros(start), micros(end)))]
-
-    def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
-        # "+status" keeps SQLite off the status index: walking the primary key streams rows
-        # in id order, where the index would make it sort the whole table before row one.
-        sql, params = _sql.sitemap_rows(until, "+status = 'published'")
-        for url, lastmod in self._stream(sql, params):
-            yield SitemapRow(url, lastmod)
-
-    def iter_records(self) -> Iterator[ArticleRecord]:
-        for row in self._stream(_sql.RECORDS, ()):
-            yield _sql.record(row)
-
     def _stream(self, sql: str, params: Sequence[object]) -> Iterator[Any]:
         # A dedicated cursor read in batches: memory stays flat however large the table.
         try:
@@ -187,18 +166,6 @@ class SQLiteStore(StoreLifecycle):
                 yield from batch
         except sqlite3.Error as e:
             raise StoreError(f"store {self.path}: {first_line(e)}") from e
-
-    def next_published_after(self, moment: datetime) -> datetime | None:
-        us = self._scalar(_sql.NEXT_RELEASE, (micros(moment),))
-        return None if us is None else _EPOCH + timedelta(microseconds=us)
-
-    def change_token(self) -> int:
-        return int(self._scalar(_sql.CHANGE_TOKEN))
-
-    def count(self, status: str | None = "published") -> int:
-        if status is None:
-            return int(self._scalar(_sql.COUNT_ALL))
-        return int(self._scalar(_sql.COUNT_STATUS, (status,)))
 
     def info(self) -> StoreInfo:
         version = int(self._scalar("PRAGMA user_version"))

@@ -1,0 +1,65 @@
+"""The reads both SQL backends answer with the same statements (``_sql``), written once.
+
+A backend supplies how to run a statement (``_query``, ``_scalar``, ``_stream``) and the
+filter that keeps its archive walk on the primary key; everything else here is shared.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..model import Article, FeedFilter, SitemapRow, article_from_dict
+from . import _sql
+from .base import StoreLifecycle
+from .records import ArticleRecord, micros
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class SqlReads(StoreLifecycle):
+    #: The ``WHERE`` term for published rows in the archive walk (it decides the plan).
+    published_filter: str = _sql.PUBLISHED
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _scalar(self, sql: str, params: Sequence[object] = ()) -> Any:
+        raise NotImplementedError
+
+    def _stream(self, sql: str, params: Sequence[object]) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def get(self, article_id: str) -> Article | None:
+        rows = self._query(_sql.GET, (article_id,))
+        return article_from_dict(json.loads(rows[0][0])) if rows else None
+
+    def newest(self, flt: FeedFilter, limit: int, until: datetime | None = None) -> list[Article]:
+        sql, params = _sql.newest(flt, limit, until)
+        return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, params)]
+
+    def published_between(self, start: datetime, end: datetime) -> list[Article]:
+        return [article_from_dict(json.loads(d)) for (d,) in self._query(_sql.BETWEEN, (micros(start), micros(end)))]
+
+    def iter_sitemap_rows(self, until: datetime | None = None) -> Iterator[SitemapRow]:
+        sql, params = _sql.sitemap_rows(until, self.published_filter)
+        for url, lastmod in self._stream(sql, params):
+            yield SitemapRow(url, lastmod)
+
+    def iter_records(self) -> Iterator[ArticleRecord]:
+        for row in self._stream(_sql.RECORDS, ()):
+            yield _sql.record(row)
+
+    def next_published_after(self, moment: datetime) -> datetime | None:
+        us = self._scalar(_sql.NEXT_RELEASE, (micros(moment),))
+        return None if us is None else _EPOCH + timedelta(microseconds=us)
+
+    def change_token(self) -> int:
+        return int(self._scalar(_sql.CHANGE_TOKEN))
+
+    def count(self, status: str | None = "published") -> int:
+        if status is None:
+            return int(self._scalar(_sql.COUNT_ALL))
+        return int(self._scalar(_sql.COUNT_STATUS, (status,)))
