@@ -20,11 +20,13 @@ from typing import Any
 from . import publish
 from .config import Config
 from .document import Document, LeftOut
-from .render import atom, news_sitemap, rss, sitemaps
+from .formats import get as get_format
+from .formats import validate_document
+from .render import news_sitemap, sitemaps
 from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
 from .store import Store
-from .validate import Problem, validate
+from .validate import Problem
 
 #: Output groups the scheduler runs on their own timers; one key used in config and logs.
 GROUPS = ("feeds", "news_sitemap", "sitemaps")
@@ -101,7 +103,7 @@ class _Gate:
         self.built_at = now.astimezone(UTC).isoformat(timespec="seconds")
 
     def __call__(self, doc: Document, held_back: str | None = None) -> OutputResult:
-        problems = validate(doc.data, doc.kind, **validation_options(self.config, doc.kind, self.now))
+        problems = validate_document(doc.data, doc.kind, **validation_options(self.config, doc.kind, self.now))
         errors = tuple(str(p) for p in problems if p.severity == "error")
         if held_back and not errors:
             errors = (held_back,)
@@ -228,8 +230,8 @@ def _feed_documents(config: Config, store: Store, now: datetime, unclamp: list[d
     for feed in config.feeds:
         articles = store.newest(feed.filter, feed.limit, until=now)
         unclamp.append(next_unclamp(articles, now))
-        yield rss.render_rss(feed, articles, now)
-        yield atom.render_atom(feed, articles, now)
+        for name in feed.formats:
+            yield from get_format(name).render(feed, articles, now)
 
 
 def _news_documents(

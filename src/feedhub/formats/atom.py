@@ -1,0 +1,28 @@
+"""Atom 1.0 as a format: ``render.atom`` at the feed's ``atom_path``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..config import FeedConfig
+from ..document import Document
+from ..model import Article
+from ..render import atom as renderer
+from ._xmlfeed import XmlFeedFormat
+from .base import register
+
+
+class AtomFormat(XmlFeedFormat):
+    name = "atom"
+    media_type = renderer.ATOM_TYPE
+
+    def paths(self, feed: FeedConfig) -> list[str]:
+        return [feed.atom_path]
+
+    def render(self, feed: FeedConfig, articles: Sequence[Article], now: datetime) -> list[Document]:
+        # Looked up on the module at each call, so a test can stand in for the renderer.
+        return [renderer.render_atom(feed, articles, now)]
+
+
+FORMAT = register(AtomFormat())
