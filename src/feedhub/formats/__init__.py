@@ -20,7 +20,7 @@ from .base import (
 )
 
 #: Each module registers its format on import; this order is the default order of outputs.
-MODULES = ("rss", "atom")
+MODULES = ("rss", "atom", "jsonfeed")
 
 
 def load_all() -> None:
