@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from . import publish
-from .config import Config
+from .config import Config, FeedConfig
 from .document import Document, LeftOut
 from .formats import get as get_format
 from .formats import validate_document
+from .formats._history import EVERY_ARTICLE, archive_folder, is_archive_page
 from .render import news_sitemap, sitemaps
 from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
@@ -182,9 +183,31 @@ def _earliest(*moments: datetime | None) -> datetime | None:
 def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     """Every feed; the earliest future ``updated`` among their articles (written clamped until then)."""
     unclamp: list[datetime | None] = []
-    for doc in _feed_documents(config, store, gate.now, unclamp):
-        gate(doc)
+    for feed, fmt, docs in _feed_documents(config, store, gate.now, unclamp):
+        _publish_feed(feed, fmt, docs, gate)
     return _earliest(*unclamp)
+
+
+def _publish_feed(feed: FeedConfig, fmt: str, docs: list[Document], gate: _Gate) -> None:
+    """One format's documents of one feed: RFC 5005 archive pages first, the subscription document last.
+
+    The subscription document is held back when a page was rejected (its ``prev-archive`` chain
+    would lead to a missing or outdated page); pages no longer produced (after a deletion) are
+    removed only once it was published.
+    """
+    rejected = [d.path for d in docs[:-1] if gate(d).outcome == "rejected"]
+    held = f"not published: its archive page {rejected[0]} was rejected (the previous pages stay)" if rejected else None
+    if gate(docs[-1], held).outcome != "rejected" and feed.archive:
+        _remove_stale_pages(gate, archive_folder(feed), fmt, {d.path for d in docs})
+
+
+def _remove_stale_pages(gate: _Gate, folder: str, fmt: str, produced: set[str]) -> None:
+    where = gate.out / folder
+    for p in sorted(where.iterdir()) if where.is_dir() else ():
+        rel = p.relative_to(gate.out).as_posix()
+        if is_archive_page(p.name, fmt) and rel not in produced and publish.remove(p):
+            gate.status.pop(rel, None)
+            gate.report.results.append(OutputResult(rel, "", "removed", 0, 0))
 
 
 def _build_news(config: Config, store: Store, gate: _Gate) -> datetime | None:
@@ -226,12 +249,15 @@ def validation_options(config: Config, kind: str | None, now: datetime) -> dict[
     return opts
 
 
-def _feed_documents(config: Config, store: Store, now: datetime, unclamp: list[datetime | None]) -> Iterator[Document]:
+def _feed_documents(
+    config: Config, store: Store, now: datetime, unclamp: list[datetime | None]
+) -> Iterator[tuple[FeedConfig, str, list[Document]]]:
     for feed in config.feeds:
-        articles = store.newest(feed.filter, feed.limit, until=now)
+        # An archived feed (RFC 5005) is rendered from its whole history.
+        articles = store.newest(feed.filter, EVERY_ARTICLE if feed.archive else feed.limit, until=now)
         unclamp.append(next_unclamp(articles, now))
         for name in feed.formats:
-            yield from get_format(name).render(feed, articles, now)
+            yield feed, name, get_format(name).render(feed, articles, now)
 
 
 def _news_documents(

@@ -83,6 +83,9 @@ class FeedConfig:
     stylesheet: bool = False
     # --- issue 14: the output formats written for this feed (``feedhub.formats`` names).
     formats: tuple[str, ...] = ("rss", "atom")
+    #: RFC 5005 archived feed: immutable pages of ``archive_size`` articles under ``<name>/archive/``.
+    archive: bool = False
+    archive_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +361,8 @@ def _parse_feed(feed_table: Table, site: SiteConfig, base_url: str, ttl: int) ->
         atom_url=base_url + atom_path,
         ttl=ttl,
         formats=_formats(feed_table),
+        archive=feed_table.get("archive", bool, False),
+        archive_size=feed_table.positive_int("archive_size", 100, maximum=10_000),
     )
     feed_table.finish()
     return feed

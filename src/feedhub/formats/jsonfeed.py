@@ -127,7 +127,8 @@ class JsonFeedFormat:
 
     def render(self, feed: FeedConfig, articles: Sequence[Article], now: datetime) -> list[Document]:
         path = self.paths(feed)[0]
-        kept, left_out = writable(articles, self.check_article)
+        # With archive = true the builder passes the whole history; JSON Feed keeps the newest.
+        kept, left_out = writable(articles[: feed.limit], self.check_article)
         doc: dict[str, Any] = {
             "version": spec.VERSION_1_1,
             "title": feed.title,

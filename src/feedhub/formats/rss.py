@@ -9,6 +9,7 @@ from ..config import FeedConfig
 from ..document import Document
 from ..model import Article
 from ..render import rss as renderer
+from ..render._history import History
 from ._xmlfeed import XmlFeedFormat
 from .base import register
 
@@ -20,9 +21,11 @@ class RssFormat(XmlFeedFormat):
     def paths(self, feed: FeedConfig) -> list[str]:
         return [feed.rss_path]
 
-    def render(self, feed: FeedConfig, articles: Sequence[Article], now: datetime) -> list[Document]:
+    def render_one(self, feed: FeedConfig, articles: Sequence[Article], now: datetime, history: History | None) -> Document:
         # Looked up on the module at each call, so a test can stand in for the renderer.
-        return [renderer.render_rss(feed, articles, now)]
+        if history is None:
+            return renderer.render_rss(feed, articles, now)
+        return renderer.render_rss(feed, articles, now, history)
 
 
 FORMAT = register(RssFormat())

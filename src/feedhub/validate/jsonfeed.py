@@ -21,6 +21,7 @@ from ..rules.sitemaps import MAX_BYTES
 from ._report import Problem
 from ._rules import Profile
 
+
 def looks_like_json(raw: bytes) -> bool:
     """A document that starts (after a BOM and white space) with ``{``."""
     return raw.lstrip(b"\xef\xbb\xbf").lstrip(b" \t\r\n")[:1] == b"{"
