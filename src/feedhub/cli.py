@@ -317,7 +317,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .status import format_table, load_status, load_trouble
 
     config = _config(args)
-    if args.links:
+    if getattr(args, "links", False):  # a Namespace built by hand (tests, other callers) has no --links
         from .status import alternate_links
 
         print("\n".join(alternate_links(config)))
