@@ -183,7 +183,7 @@ def _earliest(*moments: datetime | None) -> datetime | None:
 def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     """Every feed; the earliest future ``updated`` among their articles (written clamped until then)."""
     unclamp: list[datetime | None] = []
-    for feed, fmt, docs in _feed_documents(config, store, gate.now, unclamp):
+    for feed, fmt, docs in _feed_formats(config, store, gate.now, unclamp):
         _publish_feed(feed, fmt, docs, gate)
     return _earliest(*unclamp)
 
@@ -249,9 +249,16 @@ def validation_options(config: Config, kind: str | None, now: datetime) -> dict[
     return opts
 
 
-def _feed_documents(
+def _feed_documents(config: Config, store: Store, now: datetime, unclamp: list[datetime | None]) -> Iterator[Document]:
+    """Every feed document a build renders, in build order."""
+    for _feed, _fmt, docs in _feed_formats(config, store, now, unclamp):
+        yield from docs
+
+
+def _feed_formats(
     config: Config, store: Store, now: datetime, unclamp: list[datetime | None]
 ) -> Iterator[tuple[FeedConfig, str, list[Document]]]:
+    """Each feed's documents, one list per format (an archived feed's pages, then its subscription document)."""
     for feed in config.feeds:
         # An archived feed (RFC 5005) is rendered from its whole history.
         articles = store.newest(feed.filter, EVERY_ARTICLE if feed.archive else feed.limit, until=now)
