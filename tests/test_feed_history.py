@@ -183,3 +183,22 @@ def test_archive_settings_are_checked(tmp_path):
     path.write_text(SITE_TOML + '[[feeds]]\nname = "all"\n', encoding="utf-8")
     feed = load_config(path).feeds[0]
     assert (feed.archive, feed.archive_size) == (False, 100)
+
+
+def test_an_unchanged_page_is_not_rendered_again_and_a_changed_one_is(tmp_path):
+    from dataclasses import replace
+
+    from feedhub.formats import get
+
+    path = tmp_path / "c.toml"
+    path.write_text(CONFIG.replace("archive = true", "archive = true\narchive_size = 2\nlimit = 1"), encoding="utf-8")
+    feed = load_config(path).feeds[0]
+    now = datetime.fromisoformat(_now(5))
+    articles = [make_article(n) for n in range(5, 0, -1)]
+    first = get("rss").render(feed, articles, now)
+    assert [d.path for d in first] == ["all/archive/rss-1.xml", "all/archive/rss-2.xml", "all/rss.xml"]
+    again = get("rss").render(feed, articles, now)
+    assert again[0] is first[0] and again[1] is first[1]  # from the page cache
+    edited = [*articles[:4], replace(articles[4], title="Judul baru")]  # art-1 is on page 1
+    third = get("rss").render(feed, edited, now)
+    assert third[1] is first[1] and b"Judul baru" in third[0].data and b"Judul baru" not in first[0].data
