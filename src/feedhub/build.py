@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from . import publish
-from .config import Config
+from .config import Config, FeedConfig
 from .document import Document, LeftOut
-from .render import atom, news_sitemap, rss, sitemaps
+from .formats import get as get_format
+from .formats import validate_document
+from .formats._history import EVERY_ARTICLE, archive_folder, is_archive_page
+from .render import news_sitemap, sitemaps
 from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
 from .store import Store
-from .validate import Problem, validate
+from .validate import Problem
 
 #: Output groups the scheduler runs on their own timers; one key used in config and logs.
 GROUPS = ("feeds", "news_sitemap", "sitemaps")
@@ -101,7 +104,7 @@ class _Gate:
         self.built_at = now.astimezone(UTC).isoformat(timespec="seconds")
 
     def __call__(self, doc: Document, held_back: str | None = None) -> OutputResult:
-        problems = validate(doc.data, doc.kind, **validation_options(self.config, doc.kind, self.now))
+        problems = validate_document(doc.data, doc.kind, **validation_options(self.config, doc.kind, self.now))
         errors = tuple(str(p) for p in problems if p.severity == "error")
         if held_back and not errors:
             errors = (held_back,)
@@ -180,9 +183,31 @@ def _earliest(*moments: datetime | None) -> datetime | None:
 def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     """Every feed; the earliest future ``updated`` among their articles (written clamped until then)."""
     unclamp: list[datetime | None] = []
-    for doc in _feed_documents(config, store, gate.now, unclamp):
-        gate(doc)
+    for feed, fmt, docs in _feed_formats(config, store, gate.now, unclamp):
+        _publish_feed(feed, fmt, docs, gate)
     return _earliest(*unclamp)
+
+
+def _publish_feed(feed: FeedConfig, fmt: str, docs: list[Document], gate: _Gate) -> None:
+    """One format's documents of one feed: RFC 5005 archive pages first, the subscription document last.
+
+    The subscription document is held back when a page was rejected (its ``prev-archive`` chain
+    would lead to a missing or outdated page); pages no longer produced (after a deletion) are
+    removed only once it was published.
+    """
+    rejected = [d.path for d in docs[:-1] if gate(d).outcome == "rejected"]
+    held = f"not published: its archive page {rejected[0]} was rejected (the previous pages stay)" if rejected else None
+    if gate(docs[-1], held).outcome != "rejected" and feed.archive:
+        _remove_stale_pages(gate, archive_folder(feed), fmt, {d.path for d in docs})
+
+
+def _remove_stale_pages(gate: _Gate, folder: str, fmt: str, produced: set[str]) -> None:
+    where = gate.out / folder
+    for p in sorted(where.iterdir()) if where.is_dir() else ():
+        rel = p.relative_to(gate.out).as_posix()
+        if is_archive_page(p.name, fmt) and rel not in produced and publish.remove(p):
+            gate.status.pop(rel, None)
+            gate.report.results.append(OutputResult(rel, "", "removed", 0, 0))
 
 
 def _build_news(config: Config, store: Store, gate: _Gate) -> datetime | None:
@@ -225,11 +250,21 @@ def validation_options(config: Config, kind: str | None, now: datetime) -> dict[
 
 
 def _feed_documents(config: Config, store: Store, now: datetime, unclamp: list[datetime | None]) -> Iterator[Document]:
+    """Every feed document a build renders, in build order."""
+    for _feed, _fmt, docs in _feed_formats(config, store, now, unclamp):
+        yield from docs
+
+
+def _feed_formats(
+    config: Config, store: Store, now: datetime, unclamp: list[datetime | None]
+) -> Iterator[tuple[FeedConfig, str, list[Document]]]:
+    """Each feed's documents, one list per format (an archived feed's pages, then its subscription document)."""
     for feed in config.feeds:
-        articles = store.newest(feed.filter, feed.limit, until=now)
+        # An archived feed (RFC 5005) is rendered from its whole history.
+        articles = store.newest(feed.filter, EVERY_ARTICLE if feed.archive else feed.limit, until=now)
         unclamp.append(next_unclamp(articles, now))
-        yield rss.render_rss(feed, articles, now)
-        yield atom.render_atom(feed, articles, now)
+        for name in feed.formats:
+            yield feed, name, get_format(name).render(feed, articles, now)
 
 
 def _news_documents(

@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", parents=[common], help="show what each output holds and how its last build went", description="Show what each output holds (items, bytes, when written and built) and how its last validation and write went. Exit 1 when an output failed validation or the last write or store access failed.")
     s.add_argument("--json", action="store_true", help="print JSON for monitoring")
+    s.add_argument("--links", action="store_true", help='print each feed\'s <link rel="alternate"> lines for the site\'s <head>')
 
     # --- serve (issue 16) ---
     s = sub.add_parser("serve", parents=[common], help="serve the output dir over HTTP (previews, small sites)", description="Serve the output directory with feed content types, ETag/Last-Modified, 304s and gzip/brotli. No directory listing, no dotfiles, nothing outside the output dir.")
@@ -254,7 +255,8 @@ def _read_capped(path: Path) -> bytes | None:
 def _validate_file(path: Path, config: Config | None, profile: Profile, now: datetime) -> int:
     """Print what is wrong with one file; return its number of errors."""
     from .build import validation_options
-    from .validate import detect_kind, validate
+    from .formats import detect_kind
+    from .formats import validate_document as validate
 
     data = _read_capped(path)
     if data is None:
@@ -281,7 +283,9 @@ def _config_outputs(config: Config) -> list[Path]:
     from .status import load_status
 
     out = config.output_dir
-    known = {p for f in config.feeds for p in (f.rss_path, f.atom_path)}
+    from .formats import feed_paths
+
+    known = {p for f in config.feeds for p in feed_paths(f)}
     known |= {config.news_sitemap.path, config.sitemap.path, "robots-sitemaps.txt"}
     known |= set(load_status(out))
     return [out / p for p in sorted(known) if (out / p).is_file()]
@@ -312,6 +316,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .status import format_table, load_status, load_trouble
 
     config = _config(args)
+    if getattr(args, "links", False):  # a Namespace built by hand (tests, other callers) has no --links
+        from .status import alternate_links
+
+        print("\n".join(alternate_links(config)))
+        return EXIT_OK
     outputs = load_status(config.output_dir)
     trouble = load_trouble(config.output_dir)
     if args.json:

@@ -81,6 +81,11 @@ class FeedConfig:
     # --- issue 16: WebSub hubs (``atom:link rel="hub"``) and the XSL stylesheet link.
     hubs: tuple[str, ...] = ()
     stylesheet: bool = False
+    # --- issue 14: the output formats written for this feed (``feedhub.formats`` names).
+    formats: tuple[str, ...] = ("rss", "atom")
+    #: RFC 5005 archived feed: immutable pages of ``archive_size`` articles under ``<name>/archive/``.
+    archive: bool = False
+    archive_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,9 +360,27 @@ def _parse_feed(feed_table: Table, site: SiteConfig, base_url: str, ttl: int) ->
         rss_url=base_url + rss_path,
         atom_url=base_url + atom_path,
         ttl=ttl,
+        formats=_formats(feed_table),
+        archive=feed_table.get("archive", bool, False),
+        archive_size=feed_table.positive_int("archive_size", 100, maximum=10_000),
     )
     feed_table.finish()
     return feed
+
+
+def _formats(t: Table) -> tuple[str, ...]:
+    """``formats = [...]``: registered format names, each once (the registry is imported late:
+    the format modules import this one)."""
+    from .formats import registered
+
+    names = t.get("formats", list, ["rss", "atom"], "a list of format names")
+    known = registered()
+    for v in names:
+        if not isinstance(v, str) or v not in known:
+            raise t.fail("formats", f"unknown format {show(v)}; known: {', '.join(known)}")
+    if not names or len(set(names)) != len(names):
+        raise t.fail("formats", "must name at least one format, each once")
+    return tuple(names)
 
 
 def _parse_news_sitemap(news_table: Table, site: SiteConfig) -> NewsSitemapConfig:
@@ -387,7 +410,9 @@ def _parse_sitemap(sitemap_table: Table) -> SitemapConfig:
 
 def _check_distinct_paths(source: str, feeds: tuple[FeedConfig, ...], news: NewsSitemapConfig, sitemap: SitemapConfig) -> None:
     """No two outputs at one path, and no feed at a name a sitemap set numbers its parts with."""
-    feed_paths = [p for fc in feeds for p in (fc.rss_path, fc.atom_path)]
+    from .formats import feed_paths as paths_of
+
+    feed_paths = [p for fc in feeds for p in paths_of(fc)]
     seen: set[str] = set()
     for p in [*feed_paths, news.path, sitemap.path]:
         if p in seen:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Every kind of output, one key used in renderers, validator, status and CLI.
+#: Every kind of output the XML validator knows, one key used in renderers, validator, status and CLI.
+#: A format that is not XML adds its own kind through ``feedhub.formats`` (``json``: JSON Feed).
 KINDS = ("rss", "atom", "news-sitemap", "news-sitemap-index", "sitemap", "sitemap-index", "robots")
 
 
@@ -33,7 +34,7 @@ class LeftOut:
 class Document:
     #: Path relative to the output dir, POSIX separators (``all/rss.xml``, ``sitemap-1.xml.gz``).
     path: str
-    #: One of :data:`KINDS`.
+    #: One of :data:`KINDS`, or the name of a registered format (``feedhub.formats``).
     kind: str
     #: The exact bytes to put on disk (gzip-compressed for ``.gz`` paths).
     data: bytes

@@ -19,10 +19,13 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import newest
 from .publish import WriteError, atomic_write
+
+if TYPE_CHECKING:
+    from .config import Config
 
 STATUS_NAME = ".feedhub-status.json"
 
@@ -210,3 +213,10 @@ def _left_out_line(x: dict[str, str | None]) -> str:
 
 def _short_time(iso: str | None) -> str:
     return iso[:19].replace("T", " ") if iso else "-"
+
+
+def alternate_links(config: Config) -> list[str]:
+    """Every feed's ``<link rel="alternate">`` lines, one per format it writes (``status --links``)."""
+    from .formats import alternate_links as links_of
+
+    return [line for feed in config.feeds for line in links_of(feed)]

@@ -42,7 +42,7 @@ BACKOFF = 1.0
 #: How long a finishing process waits for pings still in flight.
 EXIT_WAIT = 5.0
 #: The documents that are WebSub topics (they carry the rel="hub" links).
-TOPIC_KINDS = frozenset({"rss", "atom", "jsonfeed"})
+TOPIC_KINDS = frozenset({"rss", "atom", "json"})  # "json": the JSON Feed kind (issue 14)
 USER_AGENT = f"feedhub/{__version__} (WebSub publisher)"
 
 

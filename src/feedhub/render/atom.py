@@ -25,6 +25,7 @@ from ..rules.items import feed_item_problem
 from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
 from ._feedgen_ext import AtomEntryExtension, AtomFeedExtension, new_generator
+from ._history import History, HistoryLinks
 from ._text import clamp, item_categories, item_summary, last_change, pct, tag_uri, wire_time, writable
 
 ATOM_TYPE = "application/atom+xml"
@@ -44,7 +45,7 @@ def feed_id(feed: FeedConfig) -> str:
     return tag_uri(feed.link, TAG_DATE, "feed/" + pct(feed.name))
 
 
-def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime) -> Document:
+def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime, history: History | None = None) -> Document:
     """*articles* (newest first, already filtered and limited) as one Atom 1.0 document.
 
     Pure: the bytes depend on *feed*, *articles* and, only for a date after it, *now*: every
@@ -56,7 +57,8 @@ def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime) ->
     fg.id(feed_id(feed))
     fg.title(feed.title)
     fg.updated(wire_time(last_change(kept, now) or EMPTY_FEED_UPDATED))
-    fg.link(href=to_uri(feed.atom_url), rel="self", type=ATOM_TYPE)
+    path, self_url = (history.path, history.url) if history else (feed.atom_path, feed.atom_url)
+    fg.link(href=to_uri(self_url), rel="self", type=ATOM_TYPE)
     fg.link(href=to_uri(feed.link), rel="alternate", type="text/html")
     for hub in feed.hubs:  # issue 16: WebSub discovery
         fg.link(href=to_uri(hub), rel="hub")
@@ -66,8 +68,11 @@ def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime) ->
     fg.subtitle(feed.description)
     for a in kept:
         _add_entry(fg, feed, a, now)
-    data = with_stylesheet(fg.atom_str(pretty=True), feed.atom_path, "atom", feed.stylesheet)
-    return Document(path=feed.atom_path, kind="atom", data=data, items=len(kept), left_out=tuple(left_out))
+    if history is not None:  # issue 14: RFC 5005 links and fh:archive
+        fg.register_extension("history", HistoryLinks, atom=True, rss=True)
+        fg.history.history = history
+    data = with_stylesheet(fg.atom_str(pretty=True), path, "atom", feed.stylesheet)
+    return Document(path=path, kind="atom", data=data, items=len(kept), left_out=tuple(left_out))
 
 
 def _links(a: Article) -> list[dict[str, str]]:

@@ -25,13 +25,14 @@ from ..rules.items import feed_item_problem, image_type
 from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
 from ._feedgen_ext import RssEntryExtension, RssFeedExtension, new_generator
+from ._history import History, HistoryLinks
 from ._hub_links import HubLinks
 from ._text import item_categories, item_summary, last_change, writable
 
 RSS_TYPE = "application/rss+xml"
 
 
-def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime) -> Document:
+def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime, history: History | None = None) -> Document:
     """*articles* (newest first, already filtered and limited) as one RSS 2.0 document.
 
     Pure: the bytes depend on *feed*, *articles* and, only for a date after it, *now*: every
@@ -42,7 +43,8 @@ def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime) -> 
     fg = new_generator(RssFeedExtension, RssEntryExtension)
     fg.title(feed.title)
     # feedgen writes the rel="self" link as atom:link and uses the last link as the channel <link>.
-    fg.link(href=to_uri(feed.rss_url), rel="self", type=RSS_TYPE)
+    path, self_url = (history.path, history.url) if history else (feed.rss_path, feed.rss_url)
+    fg.link(href=to_uri(self_url), rel="self", type=RSS_TYPE)
     fg.link(href=to_uri(feed.link), rel="alternate")
     fg.description(feed.description)
     fg.language(feed.language)
@@ -53,8 +55,11 @@ def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime) -> 
     fg.websub.hubs = feed.hubs
     for a in kept:
         _add_item(fg, a, now)
-    data = with_stylesheet(fg.rss_str(pretty=True), feed.rss_path, "rss", feed.stylesheet)
-    return Document(path=feed.rss_path, kind="rss", data=data, items=len(kept), left_out=tuple(left_out))
+    if history is not None:  # issue 14: RFC 5005 links and fh:archive
+        fg.register_extension("history", HistoryLinks, atom=True, rss=True)
+        fg.history.history = history
+    data = with_stylesheet(fg.rss_str(pretty=True), path, "rss", feed.stylesheet)
+    return Document(path=path, kind="rss", data=data, items=len(kept), left_out=tuple(left_out))
 
 
 def enclosure(image: Image) -> tuple[str, str, str] | None:

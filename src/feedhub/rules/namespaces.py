@@ -12,3 +12,5 @@ IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+#: RFC 5005 feed history (``fh:archive``).
+FH_NS = "http://purl.org/syndication/history/1.0"
