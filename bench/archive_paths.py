@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,21 +30,8 @@ NOW = datetime(2024, 6, 20, 12, tzinfo=UTC)
 class PerRow(ArchiveSitemap):
     """Every row through :meth:`ArchiveSitemap.entry`: what the archive would be without batches."""
 
-    def documents(self, rows: Iterable[SitemapRow]) -> Iterator[Document]:
-        it = iter(rows)
-        shard = _Shard(self.cfg.gzip)
-        while chunk := self._read(it, shard):
-            for url, lastmod in chunk:
-                text, lastmod = self.entry(url, lastmod, self.warn.add)
-                if text is None:
-                    continue
-                if shard.count == self.cfg.max_urls or shard.size + len(text) > self.cfg.max_bytes:
-                    yield self._close(shard)
-                    shard = _Shard(self.cfg.gzip)
-                shard.add(text, lastmod)
-        if shard.count or not self.listed:
-            yield self._close(shard)
-        yield self._index()
+    def _take_whole(self, chunk: list[SitemapRow], shard: _Shard) -> bool:
+        return False
 
 
 def _digest(docs: list[Document]) -> str:
