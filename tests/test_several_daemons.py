@@ -1,0 +1,321 @@
+"""Several ``feedhub run`` daemons sharing one PostgreSQL store and one output dir (issue 17).
+
+Real subprocesses against a real server: the per-group advisory locks decide who
+builds what, no group is ever built by two daemons at once, a SIGKILLed holder's
+groups are taken over, and a server that goes away and comes back costs one
+error line per outage while the last good files stay.
+
+The share test runs on a fresh database of the test server (``pg_url``, from
+``test_store.py``); the outage test stops and starts a server, so it makes its own
+throwaway cluster on a free port rather than touching the machine's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import test_store
+from feedhub.build import GROUPS
+from feedhub.lock import LockedError, OutputLock
+from feedhub.store import open_store
+from test_daemon import ARTICLE_URL, RunningDaemon, article, config_text, links, locs, read, wait_until
+
+pg_url = test_store.pg_url
+
+#: The timers are 1 s; "within one interval" gets this much room on a busy shared machine.
+TAKEOVER = 15.0
+#: Every build records "pid group start|end ns" here, so the test sees who built what, when.
+BUILDS_ENV = "FEEDHUB_TEST_BUILDS"
+
+#: `feedhub run` with every tick building (a changing token) and each build recorded and
+#: stretched a little, so two builds of one group at once could not go unseen.
+RECORDING_RUN = """\
+import itertools, os, sys, time
+from feedhub import daemon
+from feedhub.store.postgres import PostgresStore
+tokens = itertools.count(1)
+PostgresStore.change_token = lambda self: next(tokens)
+fd = os.open(os.environ["FEEDHUB_TEST_BUILDS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+real_run_once = daemon.run_once
+def recorded(config, store, now, groups):
+    os.write(fd, f"{os.getpid()} {groups[0]} start {time.time_ns()}\\n".encode())
+    time.sleep(0.3)
+    try:
+        return real_run_once(config, store, now, groups)
+    finally:
+        os.write(fd, f"{os.getpid()} {groups[0]} end {time.time_ns()}\\n".encode())
+daemon.run_once = recorded
+from feedhub.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+OUTPUTS = ("all/rss.xml", "all/atom.xml", "news-sitemap.xml", "sitemap.xml", "sitemap-1.xml.gz")
+
+
+def make_site(root: Path, url: str) -> Path:
+    text = config_text().replace('url = "store.sqlite3"', f'url = "{url}"')
+    assert url in text
+    (root / "config.toml").write_text(text, encoding="utf-8")
+    with open_store(url, create=True) as store:
+        store.upsert([article(1, 3600), article(2, 1800), article(3, 600)])
+    return root
+
+
+class Daemons:
+    """Starts ``feedhub run`` processes on one site; every one is killed at teardown."""
+
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        self.running: list[RunningDaemon] = []
+
+    def start(self, python: list[str]) -> RunningDaemon:
+        argv = [*python, "run", "--config", str(self.site / "config.toml"), "--log-format", "json", "--log-level", "debug"]
+        d = RunningDaemon(argv, self.site)
+        self.running.append(d)
+        return d
+
+    def close(self) -> None:
+        for d in self.running:
+            if d.alive:
+                d.proc.kill()
+            d.proc.wait(timeout=10)
+        for d in self.running:
+            assert d.bad_lines == [], f"stderr lines that are not JSON: {d.bad_lines[:5]}"
+
+
+@pytest.fixture
+def daemons(tmp_path: Path) -> Iterator[Daemons]:
+    started = Daemons(tmp_path)
+    yield started
+    started.close()
+
+
+def validate(site: Path) -> None:
+    check = subprocess.run([sys.executable, "-m", "feedhub", "validate", "--config", str(site / "config.toml")], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+# -- the output dir's lock ---------------------------------------------------------------------------
+
+
+def test_daemons_on_a_shared_store_share_the_output_lock_and_keep_exclusive_takers_out(tmp_path):
+    first, second = OutputLock(tmp_path, "feedhub run", shared=True), OutputLock(tmp_path, "feedhub run", shared=True)
+    first.acquire()
+    second.acquire()
+    with pytest.raises(LockedError, match=r"already being published by feedhub run \(pid \d+\)"):
+        OutputLock(tmp_path, "feedhub build").acquire()
+    first.release()
+    with pytest.raises(LockedError):  # one shared holder left is enough to refuse
+        OutputLock(tmp_path, "feedhub build").acquire()
+    second.release()
+    with OutputLock(tmp_path, "feedhub build"), pytest.raises(LockedError, match=r"already being published by feedhub build"):
+        OutputLock(tmp_path, "feedhub run", shared=True).acquire()
+
+
+# -- the build records ------------------------------------------------------------------------------
+
+
+def builds(path: Path) -> dict[str, list[list[int]]]:
+    """Per group, ``[pid, start_ns, end_ns or 0]`` of every build, in the order they started."""
+    per_group: dict[str, list[list[int]]] = defaultdict(list)
+    open_build: dict[tuple[int, str], list[int]] = {}
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    for line in text.splitlines():
+        pid, group, what, ns = line.split()
+        key = (int(pid), group)
+        if what == "start":
+            open_build[key] = [int(pid), int(ns), 0]
+            per_group[group].append(open_build[key])
+        else:
+            open_build.pop(key)[2] = int(ns)
+    return per_group
+
+
+def done(path: Path, group: str) -> list[list[int]]:
+    return [b for b in builds(path)[group] if b[2]]
+
+
+def assert_never_two_at_once(path: Path, died: dict[int, int]) -> None:
+    """No build of a group starts before the previous one ended (a killed daemon's ends when it died)."""
+    for group, runs in builds(path).items():
+        for before, after in zip(runs, runs[1:], strict=False):
+            end = before[2] or died[before[0]]
+            assert after[1] >= end, f"{group}: pid {after[0]} started while pid {before[0]} was still building"
+
+
+def test_three_daemons_share_one_store_never_build_a_group_twice_at_once_and_take_over_from_a_killed_one(tmp_path, pg_url, daemons, monkeypatch):
+    site = make_site(tmp_path, pg_url)
+    log = tmp_path / "builds.log"
+    monkeypatch.setenv(BUILDS_ENV, str(log))
+    started = [daemons.start([sys.executable, "-c", RECORDING_RUN]) for _ in range(3)]
+    for d in started:
+        d.wait_message("feedhub daemon started", timeout=30)
+    wait_until(lambda: all(len(done(log, g)) >= 3 for g in GROUPS), 60, "three builds of every group")
+    out = site / "feeds"
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+    assert links(out / "all/rss.xml") == {ARTICLE_URL.format(n=n) for n in (1, 2, 3)}
+    validate(site)
+
+    # A one-off build takes no group lock, so it is refused while daemons publish here.
+    build = subprocess.run([sys.executable, "-m", "feedhub", "build", "--config", str(site / "config.toml")], capture_output=True, text=True, timeout=60)
+    assert build.returncode == 2 and "already being published by feedhub run" in build.stderr
+
+    # Kill the feeds builder in the middle of a build: its connection, and its locks, die with it.
+    wait_until(lambda: builds(log)["feeds"][-1][2] == 0, 30, "a feeds build in progress")
+    victim_pid = builds(log)["feeds"][-1][0]
+    victim = next(d for d in started if d.pid == victim_pid)
+    held = {g for g in GROUPS if builds(log)[g][-1][0] == victim_pid}
+    victim.proc.send_signal(signal.SIGKILL)
+    victim.proc.wait(timeout=10)
+    died = time.time_ns()
+
+    def taken_over() -> bool:
+        return all(any(b[0] != victim_pid and b[1] > died and b[2] for b in builds(log)[g]) for g in held)
+
+    wait_until(taken_over, TAKEOVER, f"another daemon building {sorted(held)} after pid {victim_pid} died")
+    ingested = article(40, seconds_ago=5)
+    with open_store(pg_url) as store:
+        store.upsert([ingested])
+    url = ARTICLE_URL.format(n=40)
+    wait_until(lambda: url in links(out / "all/rss.xml") and url in locs(out / "news-sitemap.xml"), TAKEOVER, "a new article published by the survivors")
+    validate(site)
+
+    survivors = [d for d in started if d is not victim]
+    for d in survivors:
+        d.proc.send_signal(signal.SIGTERM)
+    for d in survivors:
+        assert d.exit_code(30) == 0
+    assert_never_two_at_once(log, {victim_pid: died})
+    assert len({b[0] for b in builds(log)["feeds"]}) >= 2  # the work really changed hands
+    validate(site)
+
+
+# -- the server goes away and comes back ----------------------------------------------------------------
+
+
+def _fail_or_skip(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run the outage test)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ThrowawayCluster:
+    """A PostgreSQL cluster of its own in a temporary dir, on a free port, run as the postgres user."""
+
+    def __init__(self) -> None:
+        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip() if shutil.which("pg_config") else ""
+        self.bin = Path(bindir) if bindir else Path(shutil.which("initdb") or "initdb").parent
+        if not (self.bin / "initdb").exists() or not (self.bin / "pg_ctl").exists():
+            _fail_or_skip("no initdb/pg_ctl to make a throwaway PostgreSQL cluster")
+        self.dir = Path(tempfile.mkdtemp(prefix="feedhub-pg-"))
+        self.data, self.port = self.dir / "data", _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # the server refuses to run as root
+            shutil.chown(self.dir, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run([*self.as_user, str(self.bin / tool), *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise AssertionError(f"{tool} failed: {done.stdout}{done.stderr}")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options, "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def destroy(self) -> None:
+        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def cluster() -> Iterator[ThrowawayCluster]:
+    c = ThrowawayCluster()
+    try:
+        c.start()
+        yield c
+    finally:
+        c.destroy()
+
+
+def store_errors(d: RunningDaemon) -> dict[str, int]:
+    """Error lines about the store so far, per group."""
+    counts: dict[str, int] = defaultdict(int)
+    for e in d.events:
+        group = e["message"].split(":", 1)[0]
+        if e["level"] == "error" and group in GROUPS and "keeping the last good files" in e["message"]:
+            counts[group] += 1
+    return counts
+
+
+def wait_logged(d: RunningDaemon, text: str, timeout: float) -> None:
+    """*text* logged by *d*, now or before (a wait for another message may already have read it)."""
+    if not any(text in e["message"] for e in d.events):
+        d.wait_message(text, timeout)
+
+
+def drain_events(d: RunningDaemon) -> None:
+    """Read whatever the daemon has logged so far into ``d.events``."""
+    try:
+        d.wait_for(lambda e: False, timeout=0.2)
+    except AssertionError:
+        pass
+
+
+@pytest.mark.slow
+def test_a_store_outage_keeps_the_files_logs_once_and_publishes_again_when_the_server_is_back(tmp_path, cluster, daemons):
+    site = make_site(tmp_path, cluster.url)
+    out = site / "feeds"
+    pair = [daemons.start([sys.executable, "-m", "feedhub"]) for _ in range(2)]
+    for d in pair:
+        d.wait_message("feedhub daemon started", timeout=30)
+    wait_until(lambda: all((out / name).is_file() for name in OUTPUTS), 60, "every output built")
+    validate(site)
+    before = {name: read(out / name) for name in OUTPUTS}
+
+    cluster.stop()
+    for d in pair:  # every group of both daemons notices (holder or not: each asks for its locks)
+        for group in GROUPS:
+            wait_logged(d, f"{group}: still failing", 60)  # a second failed try: the retries run
+    for d in pair:
+        drain_events(d)
+        assert store_errors(d) == dict.fromkeys(GROUPS, 1), "one error line per group per outage, not one per try"
+    assert {name: read(out / name) for name in OUTPUTS} == before  # the last good files stay
+    validate(site)
+
+    cluster.start()
+    for d in pair:
+        for group in GROUPS:
+            wait_logged(d, f"{group}: store is back", 90)
+    with open_store(cluster.url) as store:
+        store.upsert([article(50, seconds_ago=5)])
+    url = ARTICLE_URL.format(n=50)
+    wait_until(lambda: url in links(out / "all/rss.xml") and url in locs(out / "sitemap-1.xml.gz"), 30, "a new article published after the outage")
+    validate(site)
+    for d in pair:
+        drain_events(d)
+        assert store_errors(d) == dict.fromkeys(GROUPS, 1)
