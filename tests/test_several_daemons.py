@@ -29,6 +29,7 @@ import pytest
 import test_store
 from feedhub.build import GROUPS
 from feedhub.lock import LockedError, OutputLock
+from feedhub.status import load_trouble
 from feedhub.store import open_store
 from test_daemon import ARTICLE_URL, RunningDaemon, article, config_text, links, locs, read, wait_until
 
@@ -122,6 +123,23 @@ def test_daemons_on_a_shared_store_share_the_output_lock_and_keep_exclusive_take
     second.release()
     with OutputLock(tmp_path, "feedhub build"), pytest.raises(LockedError, match=r"already being published by feedhub build"):
         OutputLock(tmp_path, "feedhub run", shared=True).acquire()
+
+
+RECORD_TROUBLES = """\
+import sys
+from pathlib import Path
+from feedhub.status import record_trouble
+for n in range(150):
+    record_trouble(Path(sys.argv[1]), f"{sys.argv[2]}-{n}", "failing", "2026-01-05T03:00:00+00:00")
+"""
+
+
+def test_daemons_sharing_an_output_dir_never_undo_each_others_status_entries(tmp_path):
+    # Each save reads the record, changes its own entries and replaces the file: unordered
+    # between processes, one would write back a record without the other's latest entry.
+    writers = [subprocess.Popen([sys.executable, "-c", RECORD_TROUBLES, str(tmp_path), name]) for name in ("a", "b", "c")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+    assert set(load_trouble(tmp_path)) == {f"{name}-{n}" for name in ("a", "b", "c") for n in range(150)}
 
 
 # -- the build records ------------------------------------------------------------------------------
