@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 import test_store
+from feedhub import publish
 from feedhub.build import GROUPS
 from feedhub.lock import LockedError, OutputLock
 from feedhub.status import load_trouble
@@ -123,6 +124,21 @@ def test_daemons_on_a_shared_store_share_the_output_lock_and_keep_exclusive_take
     second.release()
     with OutputLock(tmp_path, "feedhub build"), pytest.raises(LockedError, match=r"already being published by feedhub build"):
         OutputLock(tmp_path, "feedhub run", shared=True).acquire()
+
+
+def test_a_build_leaves_another_hosts_temporaries_alone_until_they_are_an_hour_old(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    pid = dead.stdout.strip()  # gone here; on another host the same number says nothing
+    other = "0" * 8 if publish.HOST_TAG != "0" * 8 else "1" * 8
+    theirs = tmp_path / f".rss.xml{publish.TMP_MARK}{other}.1.{pid}"
+    theirs_old = tmp_path / f".atom.xml{publish.TMP_MARK}{other}.2.{pid}"
+    ours = tmp_path / f".sitemap.xml{publish.TMP_MARK}{publish.HOST_TAG}.3.{pid}"
+    for p in (theirs, theirs_old, ours):
+        p.write_bytes(b"<rss")
+    an_hour_ago = time.time() - publish.FOREIGN_TMP_MAX_AGE_S - 60
+    os.utime(theirs_old, (an_hour_ago, an_hour_ago))
+    assert sorted(publish.clean_temp_files(tmp_path)) == sorted([theirs_old, ours])
+    assert theirs.exists()
 
 
 RECORD_TROUBLES = """\
