@@ -12,6 +12,14 @@ build's changes under a lock).  Each tick first asks the store for its change
 token and skips the build when nothing changed — except the news sitemap,
 which is also rebuilt exactly when its oldest story turns ``window_hours`` old.
 
+Several daemons may share one PostgreSQL store and one output dir: each keeps
+one connection per group, and builds a group only while that connection holds
+the group's advisory lock (:meth:`Store.try_lock_group`), reading the build
+through it, so a lost connection fails the build rather than letting two
+daemons publish at once.  A daemon that dies frees its groups with its
+connections; the others take them at their next tick.  With SQLite the lock is
+always granted and the output dir's exclusive file lock keeps one daemon.
+
 Store trouble and write trouble (disk full, a refused path) are one error line
 per outage, retried with backoff; the last good files stay and ``feedhub
 status`` shows the failure until the group builds again.
