@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -109,6 +110,35 @@ def validate(site: Path) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+class KeepValidating:
+    """``feedhub validate`` on the outputs over and over in a thread, while the daemons write them."""
+
+    def __init__(self, site: Path) -> None:
+        self.site, self.runs, self.failures = site, 0, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                validate(self.site)
+            except AssertionError as e:
+                self.failures.append(str(e))
+            self.runs += 1
+
+    def __enter__(self) -> KeepValidating:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=120)
+
+
+def status(site: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "feedhub", "status", "--config", str(site / "config.toml")], capture_output=True, text=True, timeout=60)
+
+
 # -- the output dir's lock ---------------------------------------------------------------------------
 
 
@@ -189,6 +219,7 @@ def assert_never_two_at_once(path: Path, died: dict[int, int]) -> None:
             assert after[1] >= end, f"{group}: pid {after[0]} started while pid {before[0]} was still building"
 
 
+@pytest.mark.slow
 def test_three_daemons_share_one_store_never_build_a_group_twice_at_once_and_take_over_from_a_killed_one(tmp_path, pg_url, daemons, monkeypatch):
     site = make_site(tmp_path, pg_url)
     log = tmp_path / "builds.log"
@@ -208,23 +239,25 @@ def test_three_daemons_share_one_store_never_build_a_group_twice_at_once_and_tak
     assert build.returncode == 2 and "already being published by feedhub run" in build.stderr
 
     # Kill the feeds builder in the middle of a build: its connection, and its locks, die with it.
-    wait_until(lambda: builds(log)["feeds"][-1][2] == 0, 30, "a feeds build in progress")
-    victim_pid = builds(log)["feeds"][-1][0]
-    victim = next(d for d in started if d.pid == victim_pid)
-    held = {g for g in GROUPS if builds(log)[g][-1][0] == victim_pid}
-    victim.proc.send_signal(signal.SIGKILL)
-    victim.proc.wait(timeout=10)
-    died = time.time_ns()
+    with KeepValidating(site) as checks:
+        wait_until(lambda: builds(log)["feeds"][-1][2] == 0, 30, "a feeds build in progress")
+        victim_pid = builds(log)["feeds"][-1][0]
+        victim = next(d for d in started if d.pid == victim_pid)
+        held = {g for g in GROUPS if builds(log)[g][-1][0] == victim_pid}
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait(timeout=10)
+        died = time.time_ns()
 
-    def taken_over() -> bool:
-        return all(any(b[0] != victim_pid and b[1] > died and b[2] for b in builds(log)[g]) for g in held)
+        def taken_over() -> bool:
+            return all(any(b[0] != victim_pid and b[1] > died and b[2] for b in builds(log)[g]) for g in held)
 
-    wait_until(taken_over, TAKEOVER, f"another daemon building {sorted(held)} after pid {victim_pid} died")
-    ingested = article(40, seconds_ago=5)
-    with open_store(pg_url) as store:
-        store.upsert([ingested])
-    url = ARTICLE_URL.format(n=40)
-    wait_until(lambda: url in links(out / "all/rss.xml") and url in locs(out / "news-sitemap.xml"), TAKEOVER, "a new article published by the survivors")
+        wait_until(taken_over, TAKEOVER, f"another daemon building {sorted(held)} after pid {victim_pid} died")
+        with open_store(pg_url) as store:
+            store.upsert([article(40, seconds_ago=5)])
+        url = ARTICLE_URL.format(n=40)
+        wait_until(lambda: url in links(out / "all/rss.xml") and url in locs(out / "news-sitemap.xml"), TAKEOVER, "a new article published by the survivors")
+        wait_until(lambda: checks.runs >= 2, 120, "the outputs validated while the work changed hands")
+    assert checks.failures == []
     validate(site)
 
     survivors = [d for d in started if d is not victim]
@@ -340,6 +373,8 @@ def test_a_store_outage_keeps_the_files_logs_once_and_publishes_again_when_the_s
         assert store_errors(d) == dict.fromkeys(GROUPS, 1), "one error line per group per outage, not one per try"
     assert {name: read(out / name) for name in OUTPUTS} == before  # the last good files stay
     validate(site)
+    during = status(site)
+    assert during.returncode == 1 and "failing since" in during.stdout, during.stdout + during.stderr
 
     cluster.start()
     for d in pair:
@@ -350,6 +385,7 @@ def test_a_store_outage_keeps_the_files_logs_once_and_publishes_again_when_the_s
     url = ARTICLE_URL.format(n=50)
     wait_until(lambda: url in links(out / "all/rss.xml") and url in locs(out / "sitemap-1.xml.gz"), 30, "a new article published after the outage")
     validate(site)
+    wait_until(lambda: status(site).returncode == 0, 30, "feedhub status clear of the outage")
     for d in pair:
         drain_events(d)
         assert store_errors(d) == dict.fromkeys(GROUPS, 1)
