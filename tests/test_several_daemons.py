@@ -12,6 +12,7 @@ throwaway cluster on a free port rather than touching the machine's.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -25,11 +26,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 import test_store
 from feedhub import publish
 from feedhub.build import GROUPS
+from feedhub.config import load_config
+from feedhub.daemon import Daemon
 from feedhub.lock import LockedError, OutputLock
 from feedhub.status import load_trouble
 from feedhub.store import open_store
@@ -137,6 +141,54 @@ class KeepValidating:
 
 def status(site: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "feedhub", "status", "--config", str(site / "config.toml")], capture_output=True, text=True, timeout=60)
+
+
+# -- in-process: who builds, step by step ----------------------------------------------------------------
+
+
+@pytest.fixture
+def feedhub_log(caplog):
+    # setup_logging() (run by CLI tests) may have stopped "feedhub" from propagating: listen on it directly.
+    logger = logging.getLogger("feedhub")
+    old = logger.level, logger.propagate
+    logger.addHandler(caplog.handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield caplog
+    logger.removeHandler(caplog.handler)
+    logger.setLevel(old[0])
+    logger.propagate = old[1]
+
+
+def test_the_lock_holder_builds_the_other_skips_and_takes_over_when_the_holders_connection_ends(tmp_path, pg_url, feedhub_log):
+    site = make_site(tmp_path, pg_url)
+    first, second = (Daemon(str(site / "config.toml"), load_config(site / "config.toml")) for _ in range(2))
+    try:
+        assert first.tick("feeds", force=True) is not None
+        assert second.tick("feeds", force=True) is None  # even forced: the lock is first's
+        assert second.tick("sitemaps", force=True) is not None  # a free group is anyone's
+        assert first.tick("sitemaps", force=True) is None
+        first._release_groups()  # what a stop does
+        taken = second.tick("feeds")  # a regular tick, nothing changed in the store: built all the same
+        assert taken is not None and taken.ok
+        said = [r.getMessage() for r in feedhub_log.records]
+        assert said.count(f"feeds: this daemon (pid {os.getpid()}) builds it now") == 2
+
+        # The server ends second's connections: second loses its locks, first takes over, and
+        # second, back on its feet, finds the group taken.
+        with psycopg.connect(pg_url, autocommit=True) as raw:
+            raw.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        assert second.tick("feeds", force=True) is None
+        assert first.tick("feeds", force=True) is not None
+        assert second.tick("feeds", force=True) is None
+        errors = [r.getMessage() for r in feedhub_log.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and errors[0].startswith("feeds: store ") and "keeping the last good files" in errors[0]
+        assert "feeds: store is back" in [r.getMessage() for r in feedhub_log.records]
+        assert second.states["feeds"].trouble is None
+    finally:
+        first._release_groups()
+        second._release_groups()
+    validate(site)
 
 
 # -- the output dir's lock ---------------------------------------------------------------------------
