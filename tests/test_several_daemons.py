@@ -30,11 +30,13 @@ import psycopg
 import pytest
 
 import test_store
+from feedhub import daemon as daemon_module
 from feedhub import publish
 from feedhub.build import GROUPS
 from feedhub.config import load_config
 from feedhub.daemon import Daemon
 from feedhub.lock import LockedError, OutputLock
+from feedhub.publish import WriteError
 from feedhub.status import load_trouble
 from feedhub.store import open_store
 from test_daemon import ARTICLE_URL, RunningDaemon, article, config_text, links, locs, read, wait_until
@@ -189,6 +191,30 @@ def test_the_lock_holder_builds_the_other_skips_and_takes_over_when_the_holders_
         first._release_groups()
         second._release_groups()
     validate(site)
+
+
+def test_a_daemon_whose_build_fails_lets_go_of_the_group(tmp_path, pg_url, monkeypatch, feedhub_log):
+    # The failed build may have left a streaming pass open on the connection: the daemon closes
+    # it, and with it the lock, so the next try (its own or another daemon's) starts afresh.
+    site = make_site(tmp_path, pg_url)
+    first, second = (Daemon(str(site / "config.toml"), load_config(site / "config.toml")) for _ in range(2))
+
+    def disk_full(*args, **kwargs):
+        raise WriteError(site / "feeds" / "sitemap.xml", "No space left on device", 28)
+
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(daemon_module, "run_once", disk_full)
+            assert first.tick("sitemaps", force=True) is None
+        assert [r.getMessage() for r in feedhub_log.records if r.levelno >= logging.ERROR] == [
+            f"sitemaps: {site / 'feeds' / 'sitemap.xml'}: cannot write: No space left on device; keeping the last good files, retrying in 2 s"
+        ]
+        built = second.tick("sitemaps", force=True)
+        assert built is not None and built.ok
+        assert first.tick("sitemaps", force=True) is None  # second holds it now
+    finally:
+        first._release_groups()
+        second._release_groups()
 
 
 # -- the output dir's lock ---------------------------------------------------------------------------

@@ -253,7 +253,6 @@ class Daemon:
         try:
             built = self._build(group, config, now, force)
         except StoreError as e:
-            self._drop_store(group)  # a lost connection took the group's lock with it
             self._trouble(group, "store", e, now)
             return None
         except WriteError as e:
@@ -282,6 +281,11 @@ class Daemon:
                 log.debug("%s: nothing changed (token %d), nothing built", group, token)
                 return None
             return token, run_once(config, store, now, [group])
+        except BaseException:
+            # A lost connection took the group's lock with it; any other failure may have left a
+            # streaming pass open on the connection. Either way the next try starts afresh.
+            self._drop_store(group)
+            raise
         finally:
             if group not in self._kept:
                 store.close()
