@@ -343,6 +343,9 @@ def test_three_daemons_share_one_store_never_build_a_group_twice_at_once_and_tak
         d.proc.send_signal(signal.SIGTERM)
     for d in survivors:
         assert d.exit_code(30) == 0
+        d.drain()
+        assert [e["message"] for e in d.events if e["level"] == "error"] == []  # a handover is no error
+        assert d.events[-1]["message"] == "feedhub daemon stopped"
     assert_never_two_at_once(log, {victim_pid: died})
     assert len({b[0] for b in builds(log)["feeds"]}) >= 2  # the work really changed hands
     validate(site)
