@@ -7,7 +7,9 @@ error line per outage while the last good files stay.
 
 The share test runs on a fresh database of the test server (``pg_url``, from
 ``test_store.py``); the outage test stops and starts a server, so it makes its own
-throwaway cluster on a free port rather than touching the machine's.
+throwaway cluster on a free port rather than touching the machine's.  In-process
+tests walk the lock decisions step by step; the shared output lock, the status
+record and the host-tagged temporaries have their own small tests.
 """
 
 from __future__ import annotations
