@@ -372,10 +372,7 @@ class ThrowawayCluster:
     """A PostgreSQL cluster of its own in a temporary dir, on a free port, run as the postgres user."""
 
     def __init__(self) -> None:
-        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip() if shutil.which("pg_config") else ""
-        self.bin = Path(bindir) if bindir else Path(shutil.which("initdb") or "initdb").parent
-        if not (self.bin / "initdb").exists() or not (self.bin / "pg_ctl").exists():
-            _fail_or_skip("no initdb/pg_ctl to make a throwaway PostgreSQL cluster")
+        self.bin = self._bindir()
         self.dir = Path(tempfile.mkdtemp(prefix="feedhub-pg-"))
         self.data, self.port = self.dir / "data", _free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
@@ -384,6 +381,18 @@ class ThrowawayCluster:
             shutil.chown(self.dir, "postgres")
             self.as_user = ["runuser", "-u", "postgres", "--"]
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    @staticmethod
+    def _bindir() -> Path:
+        """Where initdb and pg_ctl are: on PATH, else Debian's versioned dirs (newest first)."""
+        found = shutil.which("initdb")
+        candidates = [Path(found).resolve().parent] if found else []
+        candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, reverse=True)
+        for d in candidates:
+            if (d / "initdb").exists() and (d / "pg_ctl").exists():
+                return d
+        _fail_or_skip("no initdb/pg_ctl to make a throwaway PostgreSQL cluster (install the postgresql package)")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _run(self, tool: str, *args: str) -> None:
         done = subprocess.run([*self.as_user, str(self.bin / tool), *args], capture_output=True, text=True, timeout=120)
