@@ -36,8 +36,10 @@ from feedhub.daemon import (
     next_backoff,
     next_due,
     note_failure,
+    note_reachable,
     note_success,
     nothing_changed,
+    shared_store,
     triggers,
     waiting_for_retry,
 )
@@ -134,6 +136,34 @@ def test_one_error_line_per_outage_a_new_error_is_news_again():
     assert note_success(state, 7) == "store"
     assert (state.token, state.backoff, state.retry_at, state.trouble) == (7, 0.0, None, None)
     assert note_success(state, 8) is None
+
+
+def test_a_store_outage_is_one_line_whatever_the_server_says_in_turn():
+    state = GroupState()
+    assert note_failure(state, "store", "store x: terminating connection due to administrator command", T0)
+    assert not note_failure(state, "store", "store x: connection refused", T0)
+    assert not note_failure(state, "store", "store x: the database system is starting up", T0)
+    assert note_failure(state, "write", "feeds/all/rss.xml: cannot write: No space left on device", T0)
+    assert note_failure(state, "store", "store x: connection refused", T0)  # a store outage after a write one is news
+
+
+def test_a_reachable_store_ends_a_store_outage_only():
+    state = GroupState()
+    assert not note_reachable(state)
+    note_failure(state, "store", "store gone", T0)
+    assert note_reachable(state)
+    assert (state.backoff, state.retry_at, state.trouble, state.token) == (0.0, None, None, None)
+    assert not note_reachable(state)  # said once
+    note_failure(state, "write", "disk full", T0)
+    assert not note_reachable(state) and state.trouble == "disk full"  # the disk is still full
+
+
+@pytest.mark.parametrize(("url", "shared"), [
+    ("feedhub.sqlite3", False), ("/srv/feedhub/store.sqlite3", False), ("sqlite:////srv/s.sqlite3", False),
+    ("SQLITE:///s.sqlite3", False), ("postgresql://feedhub@db:5432/feedhub", True), ("postgres://db/feedhub", True),
+])
+def test_only_a_server_store_is_shared_between_daemons(url, shared):
+    assert shared_store(url) is shared
 
 
 def test_nothing_changed_unless_forced_or_the_token_moved():

@@ -233,7 +233,7 @@ def test_a_link_at_the_target_inside_the_dir_is_replaced_not_written_through(pla
 def test_a_link_planted_at_the_temp_name_is_removed_not_followed(planted, monkeypatch):
     out, _, victim = planted
     monkeypatch.setattr(publish, "_counter", iter([7]))
-    tmp = out / f".rss.xml{publish.TMP_MARK}7.{os.getpid()}"
+    tmp = out / f".rss.xml{publish.TMP_MARK}{publish.HOST_TAG}.7.{os.getpid()}"
     tmp.symlink_to(victim)
     publish.atomic_write(out / "rss.xml", b"<rss/>", root=out)
     assert (out / "rss.xml").read_bytes() == b"<rss/>"

@@ -12,6 +12,14 @@ build's changes under a lock).  Each tick first asks the store for its change
 token and skips the build when nothing changed — except the news sitemap,
 which is also rebuilt exactly when its oldest story turns ``window_hours`` old.
 
+Several daemons may share one PostgreSQL store and one output dir: each keeps
+one connection per group, and builds a group only while that connection holds
+the group's advisory lock (:meth:`Store.try_lock_group`), reading the build
+through it, so a lost connection fails the build rather than letting two
+daemons publish at once.  A daemon that dies frees its groups with its
+connections; the others take them at their next tick.  With SQLite the lock is
+always granted and the output dir's exclusive file lock keeps one daemon.
+
 Store trouble and write trouble (disk full, a refused path) are one error line
 per outage, retried with backoff; the last good files stay and ``feedhub
 status`` shows the failure until the group builds again.
@@ -35,6 +43,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from urllib.parse import urlsplit
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -87,8 +96,12 @@ def next_backoff(backoff: float) -> float:
 
 
 def note_failure(state: GroupState, kind: str, message: str, now: datetime) -> bool:
-    """Back off after a failed tick; True when it is news (a new outage or another error) worth an error line."""
-    news = state.trouble != message
+    """Back off after a failed tick; True when it is news (a new outage or another error) worth an error line.
+
+    A server going down says several things in turn (connection terminated, refused, starting up):
+    for the store, one outage is one line whatever it says; a write error names its file, so
+    another file or reason is news."""
+    news = state.trouble_kind != kind if kind == "store" else state.trouble != message
     state.backoff = next_backoff(state.backoff)
     state.retry_at = now + timedelta(seconds=state.backoff)
     state.token = None  # rebuild once it works again
@@ -101,6 +114,19 @@ def note_success(state: GroupState, token: int) -> str | None:
     ended = state.trouble_kind if state.trouble is not None else None
     state.token, state.backoff, state.retry_at, state.trouble, state.trouble_kind = token, 0.0, None, None, ""
     return ended
+
+
+def note_reachable(state: GroupState) -> bool:
+    """The store answered (this daemon may still not hold the group): end a store outage; True if one ended."""
+    if state.trouble_kind != "store":
+        return False
+    state.backoff, state.retry_at, state.trouble, state.trouble_kind = 0.0, None, None, ""
+    return True
+
+
+def shared_store(url: str) -> bool:
+    """A server store (not the SQLite file) may be shared by daemons on several hosts."""
+    return urlsplit(url).scheme.lower() not in ("", "sqlite")
 
 
 def next_due(report: BuildReport, group: str) -> datetime | None:
@@ -182,6 +208,10 @@ class Daemon:
     #: Held while a group builds; a stop or reload takes them all.
     _building: dict[str, threading.Lock] = field(default_factory=lambda: {g: threading.Lock() for g in GROUPS})
     _signals: queue.SimpleQueue[int] = field(default_factory=queue.SimpleQueue)
+    #: Shared store: each group's own connection, holding that group's lock for the daemon's life.
+    _kept: dict[str, Store] = field(default_factory=dict)
+    #: Groups whose lock this daemon holds (always all of them on SQLite).
+    _holding: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # One executor per group: a slow group never waits behind, or delays, another.
@@ -220,15 +250,8 @@ class Daemon:
         if self.clock_guard.holds(now):
             state.token = None  # build as soon as the clock has caught up
             return None
-        store: Store | None = None
         try:
-            # Opened per tick: a replaced, restored or repaired store file is picked up by itself.
-            store = open_store(config.store.url)
-            token = store.change_token()
-            if nothing_changed(state, token, force):
-                log.debug("%s: nothing changed (token %d), nothing built", group, token)
-                return None
-            report = run_once(config, store, now, [group])
+            built = self._build(group, config, now, force)
         except StoreError as e:
             self._trouble(group, "store", e, now)
             return None
@@ -241,11 +264,75 @@ class Daemon:
         except Exception:
             log.exception("%s: unexpected error; the next tick runs as usual", group)
             return None
-        finally:
-            if store is not None:
-                store.close()
+        if built is None:
+            return None
+        token, report = built
         self._built(group, token, report)
         return report
+
+    def _build(self, group: str, config: Config, now: datetime, force: bool) -> tuple[int, BuildReport] | None:
+        """The store's change token and the build's report; None when this tick builds nothing."""
+        store = self._store_for(group, config.store.url)
+        try:
+            if not self._claim(group, store, config.store.url):
+                return None
+            token = store.change_token()
+            if nothing_changed(self.states[group], token, force):
+                log.debug("%s: nothing changed (token %d), nothing built", group, token)
+                return None
+            return token, run_once(config, store, now, [group])
+        except BaseException:
+            # A lost connection took the group's lock with it; any other failure may have left a
+            # streaming pass open on the connection. Either way the next try starts afresh.
+            self._drop_store(group)
+            raise
+        finally:
+            if group not in self._kept:
+                store.close()
+
+    def _store_for(self, group: str, url: str) -> Store:
+        """The store a tick of *group* reads.
+
+        SQLite: opened per tick, so a replaced, restored or repaired file is picked up by itself.
+        A shared store: the group's kept connection, which holds the group's lock; the build reads
+        through it too, so a connection lost mid-build fails that build instead of publishing
+        beside the daemon that took the lock over."""
+        if not shared_store(url):
+            return open_store(url)
+        store = self._kept.get(group)
+        if store is None:
+            store = self._kept[group] = open_store(url)
+        return store
+
+    def _drop_store(self, group: str) -> None:
+        store = self._kept.pop(group, None)
+        self._holding.discard(group)
+        if store is not None:
+            store.close()
+
+    def _release_groups(self) -> None:
+        """Close every kept connection: the server frees their group locks for the other daemons."""
+        for group in list(self._kept):
+            self._drop_store(group)
+
+    def _claim(self, group: str, store: Store, url: str) -> bool:
+        """Whether this daemon builds *group* now; False while another daemon holds its lock."""
+        got = store.try_lock_group(group)  # always True on SQLite
+        state = self.states[group]
+        if note_reachable(state):
+            log.info("%s: store is back", group)
+            self._note_status(status.clear_trouble, group)
+        if got and group not in self._holding:
+            self._holding.add(group)
+            state.token = None  # build at once: the files are this daemon's to keep fresh from now on
+            if shared_store(url):
+                log.info("%s: this daemon (pid %d) builds it now", group, os.getpid())
+        elif not got:
+            if group in self._holding:
+                self._holding.discard(group)
+                log.info("%s: another daemon builds it now", group)
+            log.debug("%s: another daemon holds its lock, nothing built", group)
+        return got
 
     def _built(self, group: str, token: int, report: BuildReport) -> None:
         ended = note_success(self.states[group], token)
@@ -314,6 +401,8 @@ class Daemon:
             return
         if new.output_dir != self.config.output_dir and not self._move_lock(new):
             return
+        if new.store.url != self.config.store.url:
+            self._release_groups()
         self.config = new
         for state in self.states.values():
             state.token = None
@@ -325,7 +414,7 @@ class Daemon:
             )
 
     def _move_lock(self, new: Config) -> bool:
-        lock = OutputLock(new.output_dir, "feedhub run")
+        lock = OutputLock(new.output_dir, "feedhub run", shared=shared_store(new.store.url))
         try:
             lock.acquire()
         except FeedhubError as e:
@@ -357,7 +446,9 @@ class Daemon:
 
     def run(self) -> int:
         group_triggers = triggers(self.config)
-        self._lock = OutputLock(self.config.output_dir, "feedhub run")
+        # Shared store: a shared flock, so the daemons of one host coexist (the group locks decide
+        # who builds what) while a one-off `feedhub build`, which takes no group lock, is refused.
+        self._lock = OutputLock(self.config.output_dir, "feedhub run", shared=shared_store(self.config.store.url))
         self._lock.acquire()
         try:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -374,6 +465,7 @@ class Daemon:
             log.info("feedhub daemon stopped")
             return 0
         finally:
+            self._release_groups()
             if self._lock:
                 self._lock.release()
 

@@ -4,7 +4,7 @@ Write to a temporary file in the target's directory, fsync it, ``os.replace``
 it onto the target, fsync the directory.  Bytes equal to what is on disk are
 not written at all, so mtime, inode, ETag and Last-Modified stay put and feed
 readers get their 304s.  Temporary names start with a dot and end in
-``.feedhub-tmp.<pid>`` so they are never served under an output name, and a
+``.feedhub-tmp.<host>.<n>.<pid>`` so they are never served under an output name, and a
 build cleans up what a killed build left behind.
 
 Symlinks: the output dir itself may be one (``feeds -> /srv/feeds``), but
@@ -18,13 +18,21 @@ writing through it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import socket
 import threading
+import time
 from pathlib import Path
 
 from .errors import FeedhubError
 
 TMP_MARK = ".feedhub-tmp."
+#: Temporary names carry their host: daemons on several hosts may share one output dir (a
+#: PostgreSQL store), and a pid says nothing about another host's processes.
+HOST_TAG = hashlib.blake2s(socket.gethostname().encode(), digest_size=4).hexdigest()
+#: Another host's temporary older than this is a leftover of a build that died there.
+FOREIGN_TMP_MAX_AGE_S = 3600.0
 
 #: Temporary files this process is writing right now (groups build in parallel threads).
 _in_flight: set[Path] = set()
@@ -84,7 +92,7 @@ def atomic_write(path: Path, data: bytes, root: Path | None = None) -> None:
 
 
 def _write_and_replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}{TMP_MARK}{next(_counter)}.{os.getpid()}")
+    tmp = path.with_name(f".{path.name}{TMP_MARK}{HOST_TAG}.{next(_counter)}.{os.getpid()}")
     with _in_flight_lock:
         _in_flight.add(tmp)
     try:
@@ -139,12 +147,24 @@ def clean_temp_files(root: Path) -> list[Path]:
         pid = p.name.rsplit(".", 1)[-1]
         if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
             continue  # another live build is writing it right now
+        if _foreign_and_recent(p):
+            continue  # another host's build may be writing it right now
         with _in_flight_lock:
             if p in _in_flight:
                 continue  # another group of this process is writing it right now
         if _unlink(p):
             removed.append(p)
     return removed
+
+
+def _foreign_and_recent(p: Path) -> bool:
+    host = p.name.split(TMP_MARK, 1)[-1].split(".")
+    if len(host) != 3 or host[0] == HOST_TAG:
+        return False
+    try:
+        return time.time() - p.lstat().st_mtime < FOREIGN_TMP_MAX_AGE_S
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:

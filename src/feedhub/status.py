@@ -13,9 +13,12 @@ one group never undoes another's entries.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +32,26 @@ if TYPE_CHECKING:
 
 STATUS_NAME = ".feedhub-status.json"
 
-#: One writer process per output dir (the lock); this orders its threads.
+#: Orders the threads of one process; ``.feedhub-status.lock`` orders the daemons that share an
+#: output dir (a PostgreSQL store, issue 17), so one daemon's save never undoes another's.
 _save_lock = threading.Lock()
+SAVE_LOCK_NAME = ".feedhub-status.lock"
+
+
+@contextmanager
+def _saving(output_dir: Path) -> Iterator[None]:
+    with _save_lock:
+        try:
+            fd: int | None = os.open(output_dir / SAVE_LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError:
+            fd = None  # a full disk or a planted link: each save stays atomic, only unordered
+        try:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +139,7 @@ def load_trouble(output_dir: Path) -> dict[str, Trouble]:
 
 def save_status(output_dir: Path, outputs: dict[str, OutputStatus]) -> None:
     """Record *outputs*: for a :class:`StatusRecord`, only what changed since it was loaded."""
-    with _save_lock:
+    with _saving(output_dir):
         raw = _read(output_dir)
         current = _outputs(raw)
         loaded = getattr(outputs, "loaded", None)
@@ -133,7 +154,7 @@ def save_status(output_dir: Path, outputs: dict[str, OutputStatus]) -> None:
 
 def record_trouble(output_dir: Path, group: str, message: str, since: str) -> None:
     """Note that *group* is failing with *message* (kept with its first *since* while it lasts)."""
-    with _save_lock:
+    with _saving(output_dir):
         raw = _read(output_dir)
         troubles = _troubles(raw)
         first = troubles.get(group)
@@ -142,7 +163,7 @@ def record_trouble(output_dir: Path, group: str, message: str, since: str) -> No
 
 
 def clear_trouble(output_dir: Path, group: str) -> None:
-    with _save_lock:
+    with _saving(output_dir):
         raw = _read(output_dir)
         troubles = _troubles(raw)
         if troubles.pop(group, None) is not None:
