@@ -157,6 +157,7 @@ def _site_with_local_photo(tmp_path: Path):
     return config, port
 
 
+@pytest.mark.slow  # a real Chromium: CI runs it, `-m 'not slow'` skips it
 def test_chromium_renders_rss_atom_and_news_sitemap_for_a_person(tmp_path):
     binary = _chromium()
     config, port = _site_with_local_photo(tmp_path)

@@ -93,6 +93,7 @@ def history(corpus_dir, tmp_path, capsys, monkeypatch):
     return h
 
 
+@pytest.mark.slow  # the 3,000-article history corpus: CI runs it, `-m 'not slow'` skips it
 def test_walking_prev_archive_yields_every_article_once(history):
     feed = load_config(history.config).feeds[0]
     store_ids = [f"art-{n}" for n in range(1, CORPUS + 1)]
@@ -108,6 +109,7 @@ def test_walking_prev_archive_yields_every_article_once(history):
         assert pages[0][0] == to_id(f"art-{CORPUS}") and pages[-1][-1] == to_id("art-1")
 
 
+@pytest.mark.slow  # the 3,000-article history corpus: CI runs it, `-m 'not slow'` skips it
 def test_every_page_is_marked_linked_and_passes_the_gate(history):
     now = datetime.fromisoformat(_now(CORPUS))
     pages = history.pages()
@@ -125,6 +127,7 @@ def test_every_page_is_marked_linked_and_passes_the_gate(history):
     assert main(["validate", "--config", str(history.config), "--now", _now(CORPUS)]) == 0
 
 
+@pytest.mark.slow  # the 3,000-article history corpus: CI runs it, `-m 'not slow'` skips it
 def test_a_new_article_rewrites_only_the_subscription_documents(history):
     before = history.pages()
     history.ingest([CORPUS + 1])
@@ -133,6 +136,7 @@ def test_a_new_article_rewrites_only_the_subscription_documents(history):
     assert history.pages() == before  # inode, mtime and bytes of all 60 pages
 
 
+@pytest.mark.slow  # the 3,000-article history corpus: CI runs it, `-m 'not slow'` skips it
 def test_a_full_page_adds_exactly_one_file_per_format(history):
     before = history.pages()
     history.ingest(range(CORPUS + 1, CORPUS + 101))
@@ -149,6 +153,7 @@ def test_a_full_page_adds_exactly_one_file_per_format(history):
     assert len(history.walk("all/rss.xml")) == 1 + 31
 
 
+@pytest.mark.slow  # the 3,000-article history corpus: CI runs it, `-m 'not slow'` skips it
 def test_a_deleted_article_shrinks_its_page_chain_and_stale_pages_go(history):
     from dataclasses import replace
 
@@ -161,6 +166,7 @@ def test_a_deleted_article_shrinks_its_page_chain_and_stale_pages_go(history):
     assert len(pages) == 29 and "art-1" not in {i for p in pages for i in p}
 
 
+@pytest.mark.slow  # the 3,000-article history corpus: CI runs it, `-m 'not slow'` skips it
 def test_a_rebuild_from_nothing_is_byte_identical(history):
     import shutil
 
