@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -78,3 +79,17 @@ def make_article(n: int = 1, **overrides) -> Article:
 @pytest.fixture
 def seed() -> dict:
     return seed_record()
+
+
+@pytest.fixture
+def feedhub_log(caplog):
+    """caplog that hears the "feedhub" logger even after setup_logging() stopped it propagating."""
+    logger = logging.getLogger("feedhub")
+    old = logger.level, logger.propagate
+    logger.addHandler(caplog.handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield caplog
+    logger.removeHandler(caplog.handler)
+    logger.setLevel(old[0])
+    logger.propagate = old[1]

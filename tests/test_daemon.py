@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import gzip
 import json
-import logging
 import os
 import queue
 import signal
@@ -395,17 +394,8 @@ def test_once_builds_and_exits(site):
 
 
 @pytest.fixture
-def daemon_log(caplog):
-    # setup_logging() (run by CLI tests) may have stopped "feedhub" from propagating: listen on it directly.
-    logger = logging.getLogger("feedhub")
-    old = logger.level, logger.propagate
-    logger.addHandler(caplog.handler)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    yield caplog
-    logger.setLevel(old[0])
-    logger.propagate = old[1]
-    logger.removeHandler(caplog.handler)
+def daemon_log(feedhub_log):
+    return feedhub_log
 
 
 def test_an_unexpected_error_is_logged_with_its_traceback_and_the_next_tick_runs(site, monkeypatch, daemon_log):

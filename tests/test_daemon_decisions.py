@@ -73,17 +73,8 @@ def at(n: int, published: datetime):
 
 
 @pytest.fixture
-def log(caplog):
-    # setup_logging() (run by CLI tests) may have stopped "feedhub" from propagating: listen on it directly.
-    logger = logging.getLogger("feedhub")
-    old = logger.level, logger.propagate
-    logger.addHandler(caplog.handler)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    yield caplog
-    logger.setLevel(old[0])
-    logger.propagate = old[1]
-    logger.removeHandler(caplog.handler)
+def log(feedhub_log):
+    return feedhub_log
 
 
 def make_daemon(site: Path, clock: Clock) -> Daemon:

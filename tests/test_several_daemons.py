@@ -150,18 +150,6 @@ def status(site: Path) -> subprocess.CompletedProcess[str]:
 # -- in-process: who builds, step by step ----------------------------------------------------------------
 
 
-@pytest.fixture
-def feedhub_log(caplog):
-    # setup_logging() (run by CLI tests) may have stopped "feedhub" from propagating: listen on it directly.
-    logger = logging.getLogger("feedhub")
-    old = logger.level, logger.propagate
-    logger.addHandler(caplog.handler)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    yield caplog
-    logger.removeHandler(caplog.handler)
-    logger.setLevel(old[0])
-    logger.propagate = old[1]
 
 
 def test_the_lock_holder_builds_the_other_skips_and_takes_over_when_the_holders_connection_ends(tmp_path, pg_url, feedhub_log):
