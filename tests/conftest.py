@@ -93,3 +93,12 @@ def feedhub_log(caplog):
     logger.removeHandler(caplog.handler)
     logger.setLevel(old[0])
     logger.propagate = old[1]
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A working directory holding the sample site's config.toml (SITE_TOML), as the CLI finds it; test modules with a site of their own override it."""
+    monkeypatch.delenv("FEEDHUB_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text(SITE_TOML, encoding="utf-8")
+    return tmp_path

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 
-from conftest import SITE_TOML, seed_record
+from conftest import seed_record
 from feedhub.cli import main
 from feedhub.contract import parse_article
 from feedhub.errors import ArticleError
@@ -67,14 +67,6 @@ BROKEN = {
     "not-html.json": "(page): not an HTML page (no HTML tags at the start)",
     "not-html.pdf": "(page): not an HTML page (binary data)",
 }
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    monkeypatch.delenv("FEEDHUB_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(SITE_TOML, encoding="utf-8")
-    return tmp_path
 
 
 @pytest.fixture

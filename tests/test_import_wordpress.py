@@ -21,7 +21,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SITE_TOML
 from feedhub.cli import main
 from feedhub.contract import parse_article
 from feedhub.errors import ArticleError
@@ -139,14 +138,6 @@ def waits(monkeypatch):
     slept: list[float] = []
     monkeypatch.setattr(fetch_module, "sleep", slept.append)
     return slept
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    monkeypatch.delenv("FEEDHUB_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "config.toml").write_text(SITE_TOML, encoding="utf-8")
-    return tmp_path
 
 
 @pytest.fixture
