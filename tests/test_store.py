@@ -26,9 +26,10 @@ import pytest
 from conftest import JAKARTA, make_article, seed_record
 from feedhub.contract import parse_article
 from feedhub.errors import StoreError
-from feedhub.model import FeedFilter, SitemapRow, article_to_dict
+from feedhub.model import Author, FeedFilter, SitemapRow, article_to_dict
 from feedhub.store import UpsertResult, open_store
-from feedhub.store.migrations import SCHEMA_VERSION
+from feedhub.store.migrations import CHANGE_LOG_SPAN, SCHEMA_VERSION
+from feedhub.store.records import micros
 
 BACKENDS = ["sqlite", "postgresql"]
 ALL = FeedFilter()
@@ -661,6 +662,30 @@ def test_group_locks_are_exclusive_per_group_between_connections(store_url):
         b.close()  # a dead daemon's connection ends: its groups are free
         assert a.try_lock_group("feeds") is True
         assert a.try_lock_group("sitemaps") is True
+
+
+def test_changes_since_gives_every_version_written_and_replaced(store):
+    # Incremental builds (issue 15) need where an article was, not only where it is.
+    store.upsert([make_article(1, section="a", tags=("x", "y"), authors=(Author("Ana"), Author("Budi"))), make_article(2)])
+    token = store.change_token()
+    assert store.changes_since(token) == []
+
+    store.upsert([make_article(1, section="b", tags=("z",), language="en-US")])
+    store.mark_deleted(["art-2"])
+    store.upsert([make_article(3)])
+    got = sorted(store.changes_since(token), key=lambda f: (f.id, f.status, f.section or ""))
+    one_old, one_new = sorted((f for f in got if f.id == "art-1"), key=lambda f: f.section or "")
+    assert (one_old.section, one_old.tags, one_old.authors, one_old.lang_key) == ("a", ("x", "y"), ("Ana", "Budi"), "id")
+    assert (one_new.section, one_new.tags, one_new.authors, one_new.lang_key) == ("b", ("z",), ("Redaksi GenPI",), "en-us")
+    assert sorted(f.status for f in got if f.id == "art-2") == ["deleted", "published"]
+    assert [f.status for f in got if f.id == "art-3"] == ["published"]
+    assert all(f.published_us == micros(make_article(int(f.id[4:])).published) for f in got)
+
+
+def test_changes_since_refuses_a_token_it_cannot_answer_for(store):
+    store.upsert([make_article(1)])
+    assert store.changes_since(store.change_token() + 5) is None  # a token of another store
+    assert store.changes_since(store.change_token() - CHANGE_LOG_SPAN - 1) is None
 
 
 def test_change_token_is_one_indexed_query(store):

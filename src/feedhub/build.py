@@ -20,9 +20,11 @@ from typing import Any
 from . import publish
 from .config import Config, FeedConfig
 from .document import Document, LeftOut
+from .formats import feed_paths, validate_document
 from .formats import get as get_format
-from .formats import validate_document
 from .formats._history import EVERY_ARTICLE, archive_folder, is_archive_page
+from .model import Article
+from .plan import Plan
 from .render import news_sitemap, sitemaps
 from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
@@ -61,6 +63,8 @@ class BuildReport:
     next_release: datetime | None = None
     #: The earliest ``updated`` after ``now`` among the articles built (written as ``now`` until then).
     next_unclamp: datetime | None = None
+    #: Documents not even rendered: no change since the last build could reach them (``feedhub.plan``).
+    skipped: int = 0
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -84,6 +88,8 @@ class BuildReport:
         parts = [f"{self.count(o)} {o}" for o in ("written", "unchanged", "rejected")]
         if self.count("removed"):
             parts.append(f"{self.count('removed')} removed")
+        if self.skipped:
+            parts.append(f"{self.skipped} not rendered (no change reaches them)")
         return f"built {', '.join(self.groups)}: {', '.join(parts)} in {self.seconds:.2f} s"
 
 
@@ -97,8 +103,10 @@ def _warnings(doc: Document, problems: Iterable[Problem]) -> tuple[str, ...]:
 class _Gate:
     """Validates each document, publishes it when it passes and records the outcome."""
 
-    def __init__(self, config: Config, now: datetime, report: BuildReport) -> None:
+    def __init__(self, config: Config, now: datetime, report: BuildReport, full: bool = False) -> None:
         self.config, self.now, self.report = config, now, report
+        #: Render every document, whatever the last build's record says (``feedhub build --full``).
+        self.full = full
         self.out = config.output_dir
         self.status = load_status(self.out)
         self.built_at = now.astimezone(UTC).isoformat(timespec="seconds")
@@ -148,15 +156,18 @@ class _Gate:
         )
 
 
-def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] = GROUPS) -> BuildReport:
-    """Build *groups* as of *now* and publish every document that validates."""
+def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] = GROUPS, *, full: bool = False) -> BuildReport:
+    """Build *groups* as of *now* and publish every document that validates.
+
+    Only the documents a change since the last build can reach are rendered (``feedhub.plan``);
+    *full* renders all of them, and gives the same bytes."""
     started = time.perf_counter()
     chosen = tuple(g for g in GROUPS if g in set(groups))
     report = BuildReport(now=now, groups=chosen)
     out = config.output_dir
     out.mkdir(parents=True, exist_ok=True)
     publish.clean_temp_files(out)
-    gate = _Gate(config, now, report)
+    gate = _Gate(config, now, report, full)
     try:
         # Articles dated after now (scheduled stories) stay out of every output until then.
         release = store.next_published_after(now)
@@ -181,24 +192,42 @@ def _earliest(*moments: datetime | None) -> datetime | None:
 
 
 def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
-    """Every feed; the earliest future ``updated`` among their articles (written clamped until then)."""
+    """The feeds a change can reach (every feed on a full build); the earliest future ``updated``
+    among their articles (written clamped until then)."""
+    token = store.change_token()
+    feeds = config.feeds
+    planner = Plan(gate.out, config.store.url, gate.now)
+    todo = planner.todo(feeds, store, gate.full)
     unclamp: list[datetime | None] = []
-    for feed, fmt, docs in _feed_formats(config, store, gate.now, unclamp):
-        _publish_feed(feed, fmt, docs, gate)
+    for feed in todo:
+        articles = _feed_articles(store, feed, gate.now)
+        unclamp.append(next_unclamp(articles, gate.now))
+        published = [_publish_feed(feed, fmt, get_format(fmt).render(feed, articles, gate.now), gate) for fmt in feed.formats]
+        planner.rendered(feed, articles, all(published))
+    gate.report.skipped += sum(len(feed_paths(f)) for f in feeds if f not in todo)
+    planner.save(token, feeds)
     return _earliest(*unclamp)
 
 
-def _publish_feed(feed: FeedConfig, fmt: str, docs: list[Document], gate: _Gate) -> None:
+def _feed_articles(store: Store, feed: FeedConfig, now: datetime) -> list[Article]:
+    # An archived feed (RFC 5005) is rendered from its whole history.
+    return store.newest(feed.filter, EVERY_ARTICLE if feed.archive else feed.limit, until=now)
+
+
+def _publish_feed(feed: FeedConfig, fmt: str, docs: list[Document], gate: _Gate) -> bool:
     """One format's documents of one feed: RFC 5005 archive pages first, the subscription document last.
 
     The subscription document is held back when a page was rejected (its ``prev-archive`` chain
     would lead to a missing or outdated page); pages no longer produced (after a deletion) are
-    removed only once it was published.
+    removed only once it was published.  True when every document was published.
     """
     rejected = [d.path for d in docs[:-1] if gate(d).outcome == "rejected"]
     held = f"not published: its archive page {rejected[0]} was rejected (the previous pages stay)" if rejected else None
-    if gate(docs[-1], held).outcome != "rejected" and feed.archive:
+    if gate(docs[-1], held).outcome == "rejected":
+        return False
+    if feed.archive:
         _remove_stale_pages(gate, archive_folder(feed), fmt, {d.path for d in docs})
+    return not rejected
 
 
 def _remove_stale_pages(gate: _Gate, folder: str, fmt: str, produced: set[str]) -> None:
@@ -260,8 +289,7 @@ def _feed_formats(
 ) -> Iterator[tuple[FeedConfig, str, list[Document]]]:
     """Each feed's documents, one list per format (an archived feed's pages, then its subscription document)."""
     for feed in config.feeds:
-        # An archived feed (RFC 5005) is rendered from its whole history.
-        articles = store.newest(feed.filter, EVERY_ARTICLE if feed.archive else feed.limit, until=now)
+        articles = _feed_articles(store, feed, now)
         unclamp.append(next_unclamp(articles, now))
         for name in feed.formats:
             yield feed, name, get_format(name).render(feed, articles, now)

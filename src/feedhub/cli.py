@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--now", metavar="ISO", help="build as of this moment (ISO 8601; default: the clock)")
     s.add_argument("--only", action="append", choices=["feeds", "news_sitemap", "sitemaps"], help="build only this group (repeatable)")
     s.add_argument("--force", action="store_true", help="publish even when --now (or the clock) lies before the last recorded build")
+    s.add_argument("--full", action="store_true", help="render every document, not only those a change since the last build can reach (same bytes)")
 
     s = sub.add_parser("validate", parents=[common], help="validate feed and sitemap files on disk", description="Check RSS, Atom, sitemap, news sitemap and sitemap index files (plain or .gz), ours or anyone's. With PATHs: the specs' rules only (profile spec: an error is a MUST of the spec, a SHOULD is a warning). Without paths: every output of the config, with the build gate's rules (profile publish: the specs plus feedhub's own policy, its site and limits).")
     s.add_argument("paths", nargs="*", metavar="PATH", help="a feed, sitemap or robots.txt file, plain or .gz (default: the config's own outputs)")
@@ -176,21 +177,21 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         with OutputLock(config.output_dir, "feedhub build"):
             _refuse_going_back(config, now, args.force, "--now" if args.now else "the clock")
-            report = _build_noting_trouble(config, store, now, groups)
+            report = _build_noting_trouble(config, store, now, groups, args.full)
     finally:
         store.close()
     print("\n".join(report.lines()))
     return EXIT_OK if report.ok else EXIT_PARTIAL
 
 
-def _build_noting_trouble(config: Config, store: Store, now: datetime, groups: list[str]) -> BuildReport:
+def _build_noting_trouble(config: Config, store: Store, now: datetime, groups: list[str], full: bool) -> BuildReport:
     """run_once, with a write failure recorded for `feedhub status` (and cleared by a good build)."""
     from .build import run_once
     from .publish import WriteError
     from .status import clear_trouble, record_trouble
 
     try:
-        report = run_once(config, store, now, groups)
+        report = run_once(config, store, now, groups, full=full)
     except WriteError as e:
         for group in groups:
             with contextlib.suppress(OSError):

@@ -152,17 +152,53 @@ def article_from_dict(d: dict[str, Any]) -> Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Facets:
+    """What decides which feeds one version of an article is in (incremental builds, issue 15)."""
+
+    id: str
+    status: str
+    #: UTC microseconds since the epoch, as stored.
+    published_us: int
+    section: str | None
+    #: Lower-cased BCP 47 tag.
+    lang_key: str
+    tags: tuple[str, ...] = ()
+    #: Author names.
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FeedFilter:
     """Which published articles a feed carries; all fields None means every article."""
 
     section: str | None = None
     tag: str | None = None
     language: str | None = None
+    #: An author's name, exactly as written (feed families by author).
+    author: str | None = None
+
+    def matches(self, f: Facets) -> bool:
+        """Whether an article with facets *f* passes this filter (status and date aside).
+
+        The store's feed query (``store._sql.newest``) says the same in SQL; a property test
+        holds the two together."""
+        if self.section is not None and f.section != self.section:
+            return False
+        if self.tag is not None and self.tag not in f.tags:
+            return False
+        if self.author is not None and self.author not in f.authors:
+            return False
+        if self.language is None:
+            return True
+        # RFC 4647 basic filtering: "zh" matches zh, zh-TW and zh-Hant-TW.
+        key = self.language.lower()
+        return f.lang_key == key or f.lang_key.startswith(key + "-")
 
 
 __all__ = [
     "Article",
     "Author",
+    "Facets",
     "FeedFilter",
     "Image",
     "RelatedLink",

@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..model import Article, FeedFilter, SitemapRow, article_from_dict
+from ..model import Article, Facets, FeedFilter, SitemapRow, article_from_dict
 from . import _sql
 from .base import StoreLifecycle
+from .migrations import CHANGE_LOG_SPAN
 from .records import ArticleRecord, micros
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -55,6 +56,13 @@ class SqlReads(StoreLifecycle):
     def next_published_after(self, moment: datetime) -> datetime | None:
         us = self._scalar(_sql.NEXT_RELEASE, (micros(moment),))
         return None if us is None else _EPOCH + timedelta(microseconds=us)
+
+    def changes_since(self, token: int) -> list[Facets] | None:
+        current = self.change_token()
+        if not 0 <= current - token <= CHANGE_LOG_SPAN:
+            return None  # another store, or older than the log reaches back
+        changed = [_sql.changed_facets(row) for row in self._query(_sql.CHANGED, (token,))]
+        return changed + [_sql.replaced_facets(row) for row in self._query(_sql.REPLACED, (token,))]
 
     def change_token(self) -> int:
         return int(self._scalar(_sql.CHANGE_TOKEN))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from ..model import FeedFilter
+from ..model import Facets, FeedFilter
 from .records import ArticleRecord, micros
 
 PUBLISHED = "status = 'published'"
@@ -19,6 +19,10 @@ BETWEEN = f"SELECT doc FROM articles WHERE {PUBLISHED} AND published_us > ? AND 
 NEXT_RELEASE = f"SELECT min(published_us) FROM articles WHERE {PUBLISHED} AND published_us > ?"
 CHANGE_TOKEN = "SELECT coalesce(max(seq), 0) FROM articles"
 COUNT_ALL = "SELECT count(*) FROM articles"
+#: The current version of every article written after a change token, and every version those
+#: writes replaced (the ``article_changes`` log the schema's trigger keeps).
+CHANGED = "SELECT id, status, section, lang_key, published_us, doc FROM articles WHERE seq > ?"
+REPLACED = "SELECT article_id, status, section, lang_key, published_us, tags, authors FROM article_changes WHERE seq > ?"
 COUNT_STATUS = "SELECT count(*) FROM articles WHERE status = ?"
 RECORDS = "SELECT id, status, section, lang_key, published_us, url, lastmod, digest, doc FROM articles ORDER BY id"
 UPSERT_COLUMNS = "id, status, section, lang_key, published_us, url, lastmod, digest, seq, doc"
@@ -70,3 +74,21 @@ def record(row: tuple[str, str, str | None, str, int, str, str, bytes, str]) -> 
     id_, status, section, lang_key, published_us, url, lastmod, digest, doc = row
     tags = tuple(dict.fromkeys(json.loads(doc).get("tags", ())))
     return ArticleRecord(id_, status, section, lang_key, published_us, url, lastmod, bytes(digest), doc, tags)
+
+
+def changed_facets(row: tuple[str, str, str | None, str, int, str]) -> Facets:
+    """A :data:`CHANGED` row's facets (tags and authors come from the doc, their one source)."""
+    id_, status, section, lang_key, published_us, doc = row
+    d = json.loads(doc)
+    return _facets(id_, status, section, lang_key, published_us, d.get("tags"), d.get("authors"))
+
+
+def replaced_facets(row: tuple[str, str, str | None, str, int, str | None, str | None]) -> Facets:
+    """A :data:`REPLACED` row's facets."""
+    id_, status, section, lang_key, published_us, tags, authors = row
+    return _facets(id_, status, section, lang_key, published_us, json.loads(tags or "null"), json.loads(authors or "null"))
+
+
+def _facets(id_: str, status: str, section: str | None, lang_key: str, published_us: int, tags: list[str] | None, authors: list[dict[str, str]] | None) -> Facets:
+    names = tuple(a["name"] for a in authors or ())
+    return Facets(id_, status, int(published_us), section, lang_key, tuple(tags or ()), names)

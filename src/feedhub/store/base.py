@@ -25,7 +25,7 @@ from typing import NamedTuple, Protocol, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import StoreError
-from ..model import Article, FeedFilter, SitemapRow
+from ..model import Article, Facets, FeedFilter, SitemapRow
 from .records import ArticleRecord
 
 
@@ -99,6 +99,11 @@ class Store(Protocol):
 
     def next_published_after(self, moment: datetime) -> datetime | None:
         """When the next future-dated published article comes due (the daemon rebuilds then)."""
+
+    def changes_since(self, token: int) -> list[Facets] | None:
+        """The facets of every article version written after change token *token* and of every
+        version those writes replaced, in no order (incremental builds); None when the store
+        cannot tell (its log does not reach back that far, or *token* is from another store)."""
 
     def change_token(self) -> int:
         """A number that grows with every change to any article; one indexed query (idle ticks)."""

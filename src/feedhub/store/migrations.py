@@ -97,8 +97,57 @@ def _split(script: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in script.split(";") if s.strip())
 
 
+#: How many change-counter values the change log spans; an incremental build from an older token
+#: cannot know every version it replaced, so it rebuilds in full (``feedhub.plan``).
+CHANGE_LOG_SPAN = 100_000
+
+# Incremental builds (issue 15) must know where an article WAS: an update that moves it out of a
+# section, a tag or a feed's newest N would otherwise leave it in the published files.  A trigger
+# keeps the facets of every version an upsert or a tombstone replaces, so no write path can forget.
+_CHANGES_SQLITE = (
+    """CREATE TABLE article_changes (
+    seq INTEGER NOT NULL,            -- the change counter value of the write that replaced this version
+    article_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    section TEXT,
+    lang_key TEXT NOT NULL,
+    published_us INTEGER NOT NULL,
+    tags TEXT,                       -- JSON arrays taken from the replaced doc
+    authors TEXT,
+    PRIMARY KEY (seq, article_id)
+) WITHOUT ROWID""",
+    f"""CREATE TRIGGER articles_keep_replaced AFTER UPDATE OF seq ON articles WHEN OLD.seq <> NEW.seq BEGIN
+    INSERT OR REPLACE INTO article_changes VALUES (NEW.seq, OLD.id, OLD.status, OLD.section, OLD.lang_key,
+        OLD.published_us, json_extract(OLD.doc, '$.tags'), json_extract(OLD.doc, '$.authors'));
+    DELETE FROM article_changes WHERE seq <= NEW.seq - {CHANGE_LOG_SPAN};
+END""",
+)
+
+_CHANGES_POSTGRESQL = (
+    """CREATE TABLE article_changes (
+    seq BIGINT NOT NULL,
+    article_id TEXT COLLATE "C" NOT NULL,
+    status TEXT NOT NULL,
+    section TEXT COLLATE "C",
+    lang_key TEXT COLLATE "C" NOT NULL,
+    published_us BIGINT NOT NULL,
+    tags TEXT,
+    authors TEXT,
+    PRIMARY KEY (seq, article_id)
+)""",
+    f"""CREATE FUNCTION feedhub_keep_replaced() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    INSERT INTO article_changes VALUES (NEW.seq, OLD.id, OLD.status, OLD.section, OLD.lang_key, OLD.published_us,
+        (OLD.doc::jsonb -> 'tags')::text, (OLD.doc::jsonb -> 'authors')::text) ON CONFLICT DO NOTHING;
+    DELETE FROM article_changes WHERE seq <= NEW.seq - {CHANGE_LOG_SPAN};
+    RETURN NULL;
+END $$""",
+    """CREATE TRIGGER articles_keep_replaced AFTER UPDATE ON articles FOR EACH ROW
+    WHEN (OLD.seq IS DISTINCT FROM NEW.seq) EXECUTE FUNCTION feedhub_keep_replaced()""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles and their tags", _split(_V1_SQLITE), (*_split(_V1_POSTGRESQL), _LZ4_DOCS)),
+    Migration(2, "a log of replaced versions, for incremental builds", _CHANGES_SQLITE, _CHANGES_POSTGRESQL),
 )
 
 #: The version this feedhub writes and reads.

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from ..model import Article, article_from_dict, article_to_dict
+from ..model import Article, Facets, article_from_dict, article_to_dict
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -61,3 +61,8 @@ def to_record(a: Article) -> ArticleRecord:
 def tombstone(doc: str) -> ArticleRecord:
     """The stored article *doc* as status deleted: the record a re-ingest with ``status: deleted`` makes."""
     return to_record(replace(article_from_dict(json.loads(doc)), status="deleted"))
+
+
+def facets(a: Article) -> Facets:
+    """What decides which feeds *a* is in, in the form the store's change log gives it."""
+    return Facets(a.id, a.status, micros(a.published), a.section, a.language.lower(), a.tags, tuple(x.name for x in a.authors))
