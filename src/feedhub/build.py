@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,6 +107,9 @@ class _Gate:
         self.config, self.now, self.report = config, now, report
         #: Render every document, whatever the last build's record says (``feedhub build --full``).
         self.full = full
+        #: Saves the feeds plan record; run only after the status record is saved, so a build
+        #: killed in between leaves the older plan (more renders), never a plan ahead of the status.
+        self.save_plan: Callable[[], None] | None = None
         self.out = config.output_dir
         self.status = load_status(self.out)
         self.built_at = now.astimezone(UTC).isoformat(timespec="seconds")
@@ -177,6 +180,8 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
     finally:
         save_status(out, gate.status)
         report.seconds = time.perf_counter() - started
+    if gate.save_plan is not None:
+        gate.save_plan()
     # --- issue 16: the XSL stylesheets beside the outputs, then the after_publish hooks
     # (WebSub) on the documents actually written; neither blocks nor fails the build.
     from .hooks import after_publish
@@ -204,8 +209,9 @@ def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
         unclamp.append(next_unclamp(articles, gate.now))
         published = [_publish_feed(feed, fmt, get_format(fmt).render(feed, articles, gate.now), gate) for fmt in feed.formats]
         planner.rendered(feed, articles, all(published))
-    gate.report.skipped += sum(len(feed_paths(f)) for f in feeds if f not in todo)
-    planner.save(token, feeds)
+    rendered = {f.name for f in todo}
+    gate.report.skipped += sum(len(feed_paths(f)) for f in feeds if f.name not in rendered)
+    gate.save_plan = lambda: planner.save(token, feeds)
     return _earliest(*unclamp)
 
 
