@@ -29,6 +29,7 @@ from .render import news_sitemap, sitemaps
 from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
 from .store import Store
+from .store.base import redact
 from .validate import Problem
 
 #: Output groups the scheduler runs on their own timers; one key used in config and logs.
@@ -201,7 +202,7 @@ def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     among their articles (written clamped until then)."""
     token = store.change_token()
     feeds = config.feeds
-    planner = Plan(gate.out, config.store.url, gate.now)
+    planner = Plan(gate.out, redact(config.store.url), gate.now)  # the record is in the public output dir
     todo = planner.todo(feeds, store, gate.full)
     unclamp: list[datetime | None] = []
     for feed in todo:
