@@ -158,6 +158,8 @@ class FeedFilter:
     section: str | None = None
     tag: str | None = None
     language: str | None = None
+    #: An author's display name (``Author.name``), matched exactly.
+    author: str | None = None
 
 
 __all__ = [

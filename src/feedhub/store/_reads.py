@@ -40,6 +40,13 @@ class SqlReads(StoreLifecycle):
         sql, params = _sql.newest(flt, limit, until)
         return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, params)]
 
+    def facet_counts(self, by: str, until: datetime) -> list[tuple[str, int]]:
+        sql = _sql.FACETS.get(by)
+        if sql is None:
+            raise ValueError(f"cannot count articles by {by!r}; expected one of {', '.join(_sql.FACETS)}")
+        # Sorted here, not by the database: code point order whatever a backend's collation.
+        return sorted((value, int(n)) for value, n in self._query(sql, (micros(until),)))
+
     def published_between(self, start: datetime, end: datetime) -> list[Article]:
         return [article_from_dict(json.loads(d)) for (d,) in self._query(_sql.BETWEEN, (micros(start), micros(end)))]
 

@@ -44,6 +44,10 @@ def newest(flt: FeedFilter, limit: int, until: datetime | None) -> tuple[str, li
         table = "article_tags t JOIN articles a ON a.id = t.article_id"
         where.append("t.tag = ?")
         params.append(flt.tag)
+    if flt.author is not None:
+        table += " JOIN article_authors w ON w.article_id = a.id"
+        where.append("w.author = ?")
+        params.append(flt.author)
     if flt.section is not None:
         where.append("a.section = ?")
         params.append(flt.section)
@@ -68,5 +72,22 @@ def sitemap_rows(until: datetime | None, status_filter: str) -> tuple[str, tuple
 def record(row: tuple[str, str, str | None, str, int, str, str, bytes, str]) -> ArticleRecord:
     """A stored row back as the record ingest built (tags come from the doc: one source)."""
     id_, status, section, lang_key, published_us, url, lastmod, digest, doc = row
-    tags = tuple(dict.fromkeys(json.loads(doc).get("tags", ())))
-    return ArticleRecord(id_, status, section, lang_key, published_us, url, lastmod, bytes(digest), doc, tags)
+    parsed = json.loads(doc)
+    tags = tuple(dict.fromkeys(parsed.get("tags", ())))
+    authors = tuple(dict.fromkeys(x["name"] for x in parsed.get("authors", ())))
+    return ArticleRecord(id_, status, section, lang_key, published_us, url, lastmod, bytes(digest), doc, tags, authors)
+
+
+#: What a feed family can be ``by``, and the query listing the values with their counts.
+FACETS = {
+    "section": f"SELECT section, count(*) FROM articles WHERE {PUBLISHED} AND published_us <= ? AND section IS NOT NULL GROUP BY section",
+    "language": f"SELECT lang_key, count(*) FROM articles WHERE {PUBLISHED} AND published_us <= ? GROUP BY lang_key",
+    "tag": (
+        "SELECT t.tag, count(*) FROM article_tags t JOIN articles a ON a.id = t.article_id"
+        " WHERE a.status = 'published' AND a.published_us <= ? GROUP BY t.tag"
+    ),
+    "author": (
+        "SELECT w.author, count(*) FROM article_authors w JOIN articles a ON a.id = w.article_id"
+        " WHERE a.status = 'published' AND a.published_us <= ? GROUP BY w.author"
+    ),
+}
