@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import publish
+from . import families, publish
 from .config import Config, FeedConfig
 from .document import Document, LeftOut
 from .formats import get as get_format
@@ -183,8 +183,12 @@ def _earliest(*moments: datetime | None) -> datetime | None:
 def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     """Every feed; the earliest future ``updated`` among their articles (written clamped until then)."""
     unclamp: list[datetime | None] = []
+    # Issue 15: family feeds join the [[feeds]]; the feed index and removals follow them (families.py).
+    expansion = families.expand(config, store, gate.now)
+    config = families.with_families(config, expansion)
     for feed, fmt, docs in _feed_formats(config, store, gate.now, unclamp):
         _publish_feed(feed, fmt, docs, gate)
+    families.finish(config, expansion, gate)
     return _earliest(*unclamp)
 
 
