@@ -214,8 +214,12 @@ def finish(config: Config, expansion: Expansion, gate: _Gate) -> None:
     summaries = []
     for family, summary in zip(config.families, expansion.families, strict=True):
         before, now_made = previous.get(family.name), set(summary.folders)
-        left = _prune(family, before, now_made, gate) if index_ok else _stale(family, before, now_made)
-        summaries.append(replace(summary, folders=tuple(sorted({*summary.folders, *left}))))
+        if index_ok:
+            _prune(_stale(family, before, now_made), gate)
+        else:  # kept in the record, so the build that publishes the index removes them
+            summaries.append(replace(summary, folders=tuple(sorted({*summary.folders, *_stale(family, before, now_made)}))))
+            continue
+        summaries.append(summary)
     if summaries != recorded:
         # Said once when they change, not at every tick of the daemon.
         for note in sorted(set(expansion.notes) - {n for f in recorded for n in f.notes}):
@@ -241,21 +245,18 @@ def _stale(family: FamilyConfig, previous: FamilyStatus | None, produced: set[st
     return sorted(f for f in set(previous.folders) - produced if pattern.fullmatch(f))
 
 
-def _prune(family: FamilyConfig, previous: FamilyStatus | None, produced: set[str], gate: _Gate) -> list[str]:
-    """Remove the stale folders' feed files, then the folders left empty; the folders that could not be emptied."""
+def _prune(stale: list[str], gate: _Gate) -> None:
+    """Remove the feed files of the *stale* folders, then each folder (and its parents) left empty."""
     from .build import OutputResult
 
     file_names = _format_file_names()
-    left = []
-    for folder in _stale(family, previous, produced):
+    for folder in stale:
         for name in file_names:
             rel = f"{folder}/{name}"
             if publish.remove(gate.out / rel, root=gate.out):
                 gate.status.pop(rel, None)
                 gate.report.results.append(OutputResult(rel, "", "removed", 0, 0))
-        if not _remove_empty_folders(gate, folder):
-            left.append(folder)
-    return left
+        _remove_empty_folders(gate, folder)
 
 
 def _format_file_names() -> list[str]:
@@ -266,18 +267,12 @@ def _format_file_names() -> list[str]:
     return [PurePosixPath(p).name for p in feed_paths(probe)]
 
 
-def _remove_empty_folders(gate: _Gate, folder: str) -> bool:
-    """Remove *folder*, then its parents while empty (never the output dir); False when *folder* stays."""
+def _remove_empty_folders(gate: _Gate, folder: str) -> None:
+    """Remove *folder*, then its parents while empty, never the output dir; a folder holding anything else stays."""
     path = gate.out / folder
-    try:
-        path.rmdir()  # fails on a folder holding anything else, and on a link
-    except OSError:
-        return not path.exists()
-    parent = path.parent
-    while parent != gate.out:
+    while path != gate.out:
         try:
-            parent.rmdir()
+            path.rmdir()  # fails on a folder that is not empty, and on a link
         except OSError:
-            break
-        parent = parent.parent
-    return True
+            return
+        path = path.parent
