@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from feedhub.errors import ConfigError
 from feedhub.families import assign_slugs, slug
 from feedhub.formats import detect_kind, validate_document
 from feedhub.model import Author
+from feedhub.render import rss
 from feedhub.store import open_store
 from oracles import atom_schema, schema_errors
 from test_jsonfeed import schema_errors as jsonfeed_schema_errors
@@ -107,10 +109,10 @@ class Site:
         out, err = self._capsys.readouterr()
         return code, (out + err).splitlines()
 
-    def build(self, now: str = NOW) -> tuple[dict[str, str], list[str]]:
+    def build(self, now: str = NOW, code: int = 0) -> tuple[dict[str, str], list[str]]:
         """{path: outcome} of a feeds build, in report order, and the printed lines."""
-        code, lines = self.cli("build", "--only", "feeds", "--now", now)
-        assert code == 0, lines
+        got, lines = self.cli("build", "--only", "feeds", "--now", now)
+        assert got == code, lines
         outcomes = {}
         for line in lines:
             m = re.match(r"^(written|unchanged|rejected|removed)\s+(\S+) \(", line)
@@ -295,6 +297,25 @@ def test_tag_gets_a_feed_at_min_articles_and_loses_it_with_its_last_article(site
     assert site.status()["families"][0]["folders"] == []
     outcomes, _ = site.build()
     assert "removed" not in outcomes.values()
+
+
+def test_index_held_back_while_a_new_feed_it_lists_is_rejected_and_nothing_removed_meanwhile(site, monkeypatch):
+    site.ingest([make_article(1, tags=("a",)), make_article(2, tags=("b",))])
+    site.build()
+    index_before = (site.out / "index.json").read_bytes()
+    site.delete(["art-2"])  # tag b is gone …
+    site.ingest([make_article(3, tags=("c",))])  # … and tag c's first feed will be rejected
+    real = rss.render_rss
+    monkeypatch.setattr(rss, "render_rss", lambda feed, articles, now: replace(real(feed, articles, now), data=b"<rss") if feed.name == "tag/c" else real(feed, articles, now))
+    outcomes, lines = site.build(code=1)
+    assert outcomes["tag/c/rss.xml"] == outcomes["index.json"] == outcomes["feeds.opml"] == "rejected"
+    assert any("not published: the feed document tag/c/rss.xml it lists was rejected" in line for line in lines)
+    assert (site.out / "index.json").read_bytes() == index_before
+    assert "removed" not in outcomes.values() and (site.out / "tag/b/rss.xml").is_file()
+    monkeypatch.setattr(rss, "render_rss", real)
+    outcomes, _ = site.build()
+    assert outcomes["tag/c/rss.xml"] == outcomes["index.json"] == "written"
+    assert outcomes["tag/b/rss.xml"] == outcomes["tag/b/atom.xml"] == "removed" and not (site.out / "tag/b").exists()
 
 
 def test_opml_reads_back_with_listparser_and_index_json_has_its_shape(site):
