@@ -813,7 +813,7 @@ def test_facet_counts_by_each_kind_in_code_point_order(store):
             make_article(1, section="nasional", tags=("Jakarta", "jakarta", "São Paulo"), authors=_by("Ana"), language="id"),
             make_article(2, section="Olahraga", tags=("Jakarta", "東京"), authors=_by("Ana", "Zoë"), language="zh-TW"),
             make_article(3, section="nasional", tags=("Jakarta",), authors=_by("Budi"), language="id"),
-            make_article(4, section=None, tags=(), authors=(), language="en", status="draft"),
+            make_article(4, section=None, tags=("Jakarta", "draft-only"), authors=_by("Ana"), language="en", status="draft"),
             make_article(5, section="ekonomi", tags=("Sao Paulo",), authors=_by("Ana"), language="en"),
         ]
     )
