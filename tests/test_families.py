@@ -24,6 +24,7 @@ from feedhub.families import assign_slugs, slug
 from feedhub.formats import detect_kind, validate_document
 from feedhub.model import Author
 from feedhub.render import rss
+from feedhub.serve import content_type
 from feedhub.store import open_store
 from oracles import atom_schema, schema_errors
 from test_jsonfeed import schema_errors as jsonfeed_schema_errors
@@ -344,6 +345,8 @@ def test_opml_reads_back_with_listparser_and_index_json_has_its_shape(site):
     assert detect_kind((site.out / "index.json").read_bytes()) == "feed-index-json"
     code, lines = site.cli("validate", str(site.out / "feeds.opml"), str(site.out / "index.json"))
     assert code == 0 and lines == [f"{site.out / 'feeds.opml'}: ok", f"{site.out / 'index.json'}: ok"]
+    # `feedhub serve` labels them by their kind: index.json is plain JSON, not a JSON Feed.
+    assert (content_type("index.json", kinds["index.json"]), content_type("feeds.opml", kinds["feeds.opml"])) == ("application/json", "text/x-opml")
 
 
 def test_validate_without_paths_checks_every_family_feed_and_the_index(site):
