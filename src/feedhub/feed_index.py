@@ -44,7 +44,7 @@ def family_value(feed: FeedConfig, by: str | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def render_json(config: Config, feeds: Sequence[FeedConfig]) -> Document:
+def render_json(config: Config, feeds: Sequence[FeedConfig], urls: Sequence[dict[str, str]]) -> Document:
     by = {f.name: f.by for f in config.families}
     entries: list[dict[str, Any]] = [
         {
@@ -52,16 +52,15 @@ def render_json(config: Config, feeds: Sequence[FeedConfig]) -> Document:
             "title": f.title,
             "family": f.family,
             "value": family_value(f, by.get(f.family or "")),
-            "formats": format_urls(f),
+            "formats": u,
         }
-        for f in feeds
+        for f, u in zip(feeds, urls, strict=True)
     ]
     data = json.dumps({"version": INDEX_VERSION, "feeds": entries}, ensure_ascii=False, indent=1) + "\n"
     return Document(config.feed_index.json_path, JSON_KIND, data.encode("utf-8"), len(entries))
 
 
-def _subscription_url(feed: FeedConfig) -> str:
-    urls = format_urls(feed)
+def _subscription_url(urls: dict[str, str]) -> str:
     return next((urls[n] for n in _OPML_PREFERENCE if n in urls), next(iter(urls.values())))
 
 
@@ -69,24 +68,24 @@ def _attr(text: str) -> str:
     return escape(strip_bad_chars(text))
 
 
-def _outline(feed: FeedConfig, indent: str) -> str:
+def _outline(feed: FeedConfig, urls: dict[str, str], indent: str) -> str:
     title = _attr(feed.title)
     return (
         f'{indent}<outline type="rss" text="{title}" title="{title}"'
-        f' xmlUrl="{_attr(_subscription_url(feed))}" htmlUrl="{_attr(feed.link)}"/>\n'
+        f' xmlUrl="{_attr(_subscription_url(urls))}" htmlUrl="{_attr(feed.link)}"/>\n'
     )
 
 
-def render_opml(config: Config, feeds: Sequence[FeedConfig]) -> Document:
+def render_opml(config: Config, feeds: Sequence[FeedConfig], urls: Sequence[dict[str, str]]) -> Document:
     lines = [XML_DECL, '<opml version="2.0">\n', "  <head>\n"]
     lines.append(f"    <title>{_attr(config.site.title)}: feeds</title>\n")
     lines.append("    <docs>http://opml.org/spec2.opml</docs>\n  </head>\n  <body>\n")
-    lines += [_outline(f, "    ") for f in feeds if f.family is None]
+    lines += [_outline(f, u, "    ") for f, u in zip(feeds, urls, strict=True) if f.family is None]
     for family in config.families:
-        members = [f for f in feeds if f.family == family.name]
+        members = [(f, u) for f, u in zip(feeds, urls, strict=True) if f.family == family.name]
         if members:
             lines.append(f'    <outline text="{_attr(family.name)}" title="{_attr(family.name)}">\n')
-            lines += [_outline(f, "      ") for f in members]
+            lines += [_outline(f, u, "      ") for f, u in members]
             lines.append("    </outline>\n")
     lines.append("  </body>\n</opml>\n")
     return Document(config.feed_index.opml_path, OPML_KIND, "".join(lines).encode("utf-8"), len(feeds))
@@ -96,4 +95,5 @@ def render_index(config: Config, feeds: Sequence[FeedConfig]) -> list[Document]:
     """Both index files for *feeds* (every feed the build publishes), when the config wants them."""
     if not config.feed_index.enabled:
         return []
-    return [render_json(config, feeds), render_opml(config, feeds)]
+    urls = [format_urls(f) for f in feeds]
+    return [render_json(config, feeds, urls), render_opml(config, feeds, urls)]

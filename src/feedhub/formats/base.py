@@ -74,6 +74,11 @@ def registered() -> dict[str, Format]:
 
 def get(name: str) -> Format:
     """The format called *name*; KeyError naming the known ones otherwise."""
+    # A registered format stays registered: the import walk of registered() is for a miss only
+    # (a build asks once per feed and format, thousands of times with feed families).
+    fmt = _REGISTRY.get(name)
+    if fmt is not None:
+        return fmt
     known = registered()
     if name not in known:
         raise KeyError(f"unknown output format {name!r}; known: {', '.join(known)}")
