@@ -245,14 +245,20 @@ def test_collisions_and_hash_slugs_reported_in_build_log_and_status(site):
 
 
 def test_family_feed_whose_path_an_explicit_feed_holds_is_skipped_and_reported(site):
+    family = '[[feed_families]]\nby = "tag"\n'
+    site.config.write_text(SITE_TOML + '[[feeds]]\nname = "all"\n\n' + family, encoding="utf-8")
+    site.ingest([make_article(1, tags=("bola", "timnas"), section="olahraga"), make_article(2, tags=("bola",), section="nasional")])
+    outcomes, _ = site.build()
+    assert outcomes["tag/bola/rss.xml"] == outcomes["tag/bola/atom.xml"] == "written"
+    # Then an explicit feed takes the family feed's RSS path: the family feed is skipped and its
+    # other file removed, while the explicit feed's new file at the shared path stays.
     site.config.write_text(
-        SITE_TOML + '[[feeds]]\nname = "all"\n\n[[feeds]]\nname = "olahraga"\nrss_path = "tag/bola/rss.xml"\nsection = "olahraga"\n\n'
-        '[[feed_families]]\nby = "tag"\n',
+        SITE_TOML + '[[feeds]]\nname = "all"\n\n[[feeds]]\nname = "olahraga"\nrss_path = "tag/bola/rss.xml"\nsection = "olahraga"\n\n' + family,
         encoding="utf-8",
     )
-    site.ingest([make_article(1, tags=("bola", "timnas"), section="olahraga"), make_article(2, tags=("bola",), section="nasional")])
     outcomes, lines = site.build()
-    assert "tag/timnas/rss.xml" in outcomes and "tag/bola/atom.xml" not in outcomes
+    assert outcomes["tag/bola/rss.xml"] == "written" and outcomes["tag/bola/atom.xml"] == "removed"
+    assert "tag/timnas/rss.xml" in outcomes
     assert any("family tag: value 'bola' (slug bola) skipped: its path tag/bola/rss.xml is taken by the feed 'olahraga'" in x for x in lines)
     # The explicit feed's file is its own: one item, the olahraga article.
     assert [e.link for e in feedparser.parse((site.out / "tag/bola/rss.xml").read_bytes()).entries] == [make_article(1).url]

@@ -31,6 +31,7 @@ from . import publish
 from .config import Config, FamilyConfig, FeedConfig, feed_ttl
 from .feed_index import render_index
 from .formats import feed_paths, registered
+from .formats import get as get_format
 from .model import FeedFilter
 from .status import FamilyStatus, load_families, save_families
 
@@ -211,14 +212,15 @@ def finish(config: Config, expansion: Expansion, gate: _Gate) -> None:
         index_ok = gate(doc, held).outcome != "rejected" and index_ok
     recorded = load_families(gate.out)
     previous = {f.name: f for f in recorded}
+    # A value skipped this build may have left its folder to the output now at its paths.
+    keep = set(_taken_by_config(config).paths)
     summaries = []
     for family, summary in zip(config.families, expansion.families, strict=True):
-        before, now_made = previous.get(family.name), set(summary.folders)
+        stale = _stale(family, previous.get(family.name), set(summary.folders))
         if index_ok:
-            _prune(_stale(family, before, now_made), gate)
+            _prune(stale, keep, gate)
         else:  # kept in the record, so the build that publishes the index removes them
-            summaries.append(replace(summary, folders=tuple(sorted({*summary.folders, *_stale(family, before, now_made)}))))
-            continue
+            summary = replace(summary, folders=tuple(sorted({*summary.folders, *stale})))
         summaries.append(summary)
     if summaries != recorded:
         # Said once when they change, not at every tick of the daemon.
@@ -228,7 +230,7 @@ def finish(config: Config, expansion: Expansion, gate: _Gate) -> None:
 
 
 def _subscription_paths(feed: FeedConfig) -> list[str]:
-    return [p for name in feed.formats for p in registered()[name].paths(feed)[:1]]
+    return [get_format(name).paths(feed)[0] for name in feed.formats]
 
 
 def _family_folder(family: FamilyConfig) -> re.Pattern[str]:
@@ -245,15 +247,15 @@ def _stale(family: FamilyConfig, previous: FamilyStatus | None, produced: set[st
     return sorted(f for f in set(previous.folders) - produced if pattern.fullmatch(f))
 
 
-def _prune(stale: list[str], gate: _Gate) -> None:
-    """Remove the feed files of the *stale* folders, then each folder (and its parents) left empty."""
+def _prune(stale: list[str], keep: set[str], gate: _Gate) -> None:
+    """Remove the feed files of the *stale* folders but any path in *keep*, then each folder (and its parents) left empty."""
     from .build import OutputResult
 
     file_names = _format_file_names()
     for folder in stale:
         for name in file_names:
             rel = f"{folder}/{name}"
-            if publish.remove(gate.out / rel, root=gate.out):
+            if rel not in keep and publish.remove(gate.out / rel, root=gate.out):
                 gate.status.pop(rel, None)
                 gate.report.results.append(OutputResult(rel, "", "removed", 0, 0))
         _remove_empty_folders(gate, folder)
