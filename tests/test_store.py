@@ -28,7 +28,7 @@ from feedhub.contract import parse_article
 from feedhub.errors import StoreError
 from feedhub.model import Author, FeedFilter, SitemapRow, article_to_dict
 from feedhub.store import UpsertResult, open_store
-from feedhub.store.migrations import SCHEMA_VERSION
+from feedhub.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BACKENDS = ["sqlite", "postgresql"]
 ALL = FeedFilter()
@@ -831,13 +831,13 @@ def test_facet_counts_by_each_kind_in_code_point_order(store):
         store.facet_counts("colour", far)
 
 
-def test_migration_2_backfills_authors_of_a_version_1_store(store_url):
+def test_author_migration_backfills_the_authors_of_an_older_store(store_url):
     with open_store(store_url, create=True) as s:
         s.upsert([make_article(1, authors=_by("Ana", "Budi")), make_article(2, authors=_by("Ana")), make_article(3, authors=())])
         s.mark_deleted(["art-2"])
-    _downgrade_to_v1(store_url)
+    _before_authors(store_url)
     with open_store(store_url) as s:
-        assert s.applied == [2]
+        assert s.applied == [AUTHORS_VERSION]
         assert ids(s.newest(FeedFilter(author="Ana"), 10)) == ["art-1"]
         assert ids(s.newest(FeedFilter(author="Budi"), 10)) == ["art-1"]
         assert s.facet_counts("author", datetime(2030, 1, 1, tzinfo=UTC)) == [("Ana", 1), ("Budi", 1)]
@@ -845,17 +845,21 @@ def test_migration_2_backfills_authors_of_a_version_1_store(store_url):
         assert s.newest(FeedFilter(author="Ana"), 10) == []
 
 
-def _downgrade_to_v1(url):
-    """Make *url* a version-1 store again: no author table, version 1 recorded."""
+#: The schema version that adds the author index (looked up, not assumed: versions are merged in order).
+AUTHORS_VERSION = next(m.version for m in MIGRATIONS if "author" in m.description)
+
+
+def _before_authors(url):
+    """Make *url* a store of the version before the author index: no author table, that version recorded."""
     if url.startswith("sqlite:///"):
         raw = sqlite3.connect(url[len("sqlite:///"):])
         with raw:
             raw.execute("DROP TABLE article_authors")
-            raw.execute("PRAGMA user_version = 1")
+            raw.execute(f"PRAGMA user_version = {AUTHORS_VERSION - 1}")
         raw.close()
         return
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as raw:
         raw.execute("DROP TABLE article_authors")
-        raw.execute("UPDATE feedhub_schema SET version = 1")
+        raw.execute("UPDATE feedhub_schema SET version = %s", (AUTHORS_VERSION - 1,))
