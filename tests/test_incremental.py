@@ -4,7 +4,7 @@ the tree an incremental build leaves equals a full rebuild's, byte for byte.
 Hypothesis draws the sequences over a dozen ids, three sections, two tags, four languages and
 dates around the clock (scheduled stories, ``updated`` after the build, ties on ``published``),
 with feeds small enough (2–4 items) that articles keep crossing their newest-N floor.  After every
-step the same store is built twice: incrementally into one output dir that lives through the
+step (tag and author families included: feeds appear and disappear) the same store is built twice: incrementally into one output dir that lives through the
 whole sequence, and with ``full=True`` into a fresh empty dir.
 """
 
@@ -23,7 +23,7 @@ from conftest import JAKARTA, SITE_TOML, make_article
 from feedhub.build import run_once
 from feedhub.config import parse_config
 from feedhub.formats import feed_paths
-from feedhub.model import FeedFilter
+from feedhub.model import Author, FeedFilter
 from feedhub.plan import STATE_NAME, Plan
 from feedhub.store import open_store
 from feedhub.store.records import facets
@@ -68,6 +68,16 @@ limit = 3
 [sitemap]
 max_urls = 4
 """
+FAMILIES_TOML = """
+[[feed_families]]
+by = "tag"
+limit = 2
+min_articles = 2
+
+[[feed_families]]
+by = "author"
+limit = 2
+"""
 
 IDS = st.integers(0, 11)
 UPSERT = st.tuples(
@@ -80,15 +90,17 @@ UPSERT = st.tuples(
     st.sampled_from([None, 1, 30]),  # updated, hours after published: some after the clock
     st.sampled_from(["published", "draft"]),
     st.integers(0, 2),  # a title version: the same placement with other text
+    st.sampled_from([("Ana",), ("Budi",), ("Ana", "Budi")]),
 )
 STEP = st.one_of(UPSERT, st.tuples(st.just("delete"), IDS), st.tuples(st.just("clock"), st.sampled_from([0, 1, 5, 20])))
 
 
 def _article(op: tuple) -> object:
-    _, n, section, tags, lang, hours, updated, status, version = op
+    _, n, section, tags, lang, hours, updated, status, version, authors = op
     published = NOW + timedelta(hours=hours)
     return make_article(
         n,
+        authors=tuple(Author(a) for a in authors),
         title=f"Artikel {n} v{version}",
         section=section,
         tags=tags,
@@ -108,7 +120,7 @@ def _tree(out: Path) -> dict[str, bytes]:
 def test_incremental_tree_equals_a_full_rebuild_after_every_step(steps):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        config = parse_config(tomllib.loads(SITE_TOML + FEEDS_TOML), "incremental.toml", root)
+        config = parse_config(tomllib.loads(SITE_TOML + FEEDS_TOML + FAMILIES_TOML), "incremental.toml", root)
         now = NOW
         with open_store(str(root / "store.sqlite3"), create=True) as store:
             for i, step in enumerate(steps):
@@ -170,7 +182,13 @@ def test_a_missing_or_unreadable_record_means_a_full_build(tmp_path):
 
 
 @given(
-    st.builds(FeedFilter, st.sampled_from([None, "a", "b"]), st.sampled_from([None, "x", "y"]), st.sampled_from([None, "en", "zh", "zh-tw", "EN"])),
+    st.builds(
+        FeedFilter,
+        st.sampled_from([None, "a", "b"]),
+        st.sampled_from([None, "x", "y"]),
+        st.sampled_from([None, "en", "zh", "zh-tw", "EN"]),
+        st.sampled_from([None, "Ana", "Budi"]),
+    ),
     st.lists(UPSERT, min_size=1, max_size=8),
 )
 @settings(max_examples=40, deadline=None)

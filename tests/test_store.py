@@ -28,7 +28,7 @@ from feedhub.contract import parse_article
 from feedhub.errors import StoreError
 from feedhub.model import Author, FeedFilter, SitemapRow, article_to_dict
 from feedhub.store import UpsertResult, open_store
-from feedhub.store.migrations import CHANGE_LOG_SPAN, SCHEMA_VERSION
+from feedhub.store.migrations import CHANGE_LOG_SPAN, MIGRATIONS, SCHEMA_VERSION
 from feedhub.store.records import micros
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -803,3 +803,88 @@ def test_mark_deleted_of_many_ids_in_one_call(store):
     assert store.mark_deleted(asked) == [f"art-{n}" for n in range(1201, 1301)]
     assert (store.count(), store.count("deleted")) == (99, 1101)
     assert ids(store.newest(FeedFilter(tag="berita"), 200)) == [f"art-{n}" for n in range(99, 0, -1)]
+
+
+# -- author index and facet counts (feed families, issue 15) ---------------------
+
+
+def _by(*names):
+    return tuple(Author(name=n) for n in names)
+
+
+def test_author_filter_follows_updates_and_deletes(store):
+    store.upsert(
+        [
+            make_article(1, authors=_by("Ana", "Budi")),
+            make_article(2, authors=_by("Budi")),
+            make_article(3, authors=_by("Ana", "Ana")),
+            make_article(4, authors=()),
+        ]
+    )
+    assert ids(store.newest(FeedFilter(author="Ana"), 10)) == ["art-3", "art-1"]
+    assert ids(store.newest(FeedFilter(author="Budi"), 1)) == ["art-2"]
+    assert ids(store.newest(FeedFilter(author="Budi", tag="berita"), 10)) == ["art-2", "art-1"]
+    assert store.newest(FeedFilter(author="ana"), 10) == []  # a name is matched exactly
+    store.upsert([make_article(2, authors=_by("Citra"))])  # Budi no longer wrote art-2
+    assert ids(store.newest(FeedFilter(author="Budi"), 10)) == ["art-1"]
+    store.mark_deleted(["art-1"])
+    assert store.newest(FeedFilter(author="Budi"), 10) == []
+    assert ids(store.newest(FeedFilter(author="Citra"), 10)) == ["art-2"]
+
+
+def test_facet_counts_by_each_kind_in_code_point_order(store):
+    store.upsert(
+        [
+            make_article(1, section="nasional", tags=("Jakarta", "jakarta", "São Paulo"), authors=_by("Ana"), language="id"),
+            make_article(2, section="Olahraga", tags=("Jakarta", "東京"), authors=_by("Ana", "Zoë"), language="zh-TW"),
+            make_article(3, section="nasional", tags=("Jakarta",), authors=_by("Budi"), language="id"),
+            make_article(4, section=None, tags=("Jakarta", "draft-only"), authors=_by("Ana"), language="en", status="draft"),
+            make_article(5, section="ekonomi", tags=("Sao Paulo",), authors=_by("Ana"), language="en"),
+        ]
+    )
+    far = datetime(2030, 1, 1, tzinfo=UTC)
+    assert store.facet_counts("section", far) == [("Olahraga", 1), ("ekonomi", 1), ("nasional", 2)]
+    assert store.facet_counts("tag", far) == [("Jakarta", 3), ("Sao Paulo", 1), ("São Paulo", 1), ("jakarta", 1), ("東京", 1)]
+    assert store.facet_counts("author", far) == [("Ana", 3), ("Budi", 1), ("Zoë", 1)]
+    assert store.facet_counts("language", far) == [("en", 1), ("id", 2), ("zh-tw", 1)]
+    # Only what is published by *until*: art-3 (n=3) and art-5 are later than this moment.
+    until = make_article(2).published
+    assert store.facet_counts("author", until) == [("Ana", 2), ("Zoë", 1)]
+    store.mark_deleted(["art-1", "art-2"])
+    assert store.facet_counts("tag", far) == [("Jakarta", 1), ("Sao Paulo", 1)]
+    with pytest.raises(ValueError, match="expected one of"):
+        store.facet_counts("colour", far)
+
+
+def test_author_migration_backfills_the_authors_of_an_older_store(store_url):
+    with open_store(store_url, create=True) as s:
+        s.upsert([make_article(1, authors=_by("Ana", "Budi")), make_article(2, authors=_by("Ana")), make_article(3, authors=())])
+        s.mark_deleted(["art-2"])
+    _before_authors(store_url)
+    with open_store(store_url) as s:
+        assert s.applied == [AUTHORS_VERSION]
+        assert ids(s.newest(FeedFilter(author="Ana"), 10)) == ["art-1"]
+        assert ids(s.newest(FeedFilter(author="Budi"), 10)) == ["art-1"]
+        assert s.facet_counts("author", datetime(2030, 1, 1, tzinfo=UTC)) == [("Ana", 1), ("Budi", 1)]
+        s.mark_deleted(["art-1"])  # the backfilled rows are kept like written ones
+        assert s.newest(FeedFilter(author="Ana"), 10) == []
+
+
+#: The schema version that adds the author index (looked up, not assumed: versions are merged in order).
+AUTHORS_VERSION = next(m.version for m in MIGRATIONS if "author" in m.description)
+
+
+def _before_authors(url):
+    """Make *url* a store of the version before the author index: no author table, that version recorded."""
+    if url.startswith("sqlite:///"):
+        raw = sqlite3.connect(url[len("sqlite:///"):])
+        with raw:
+            raw.execute("DROP TABLE article_authors")
+            raw.execute(f"PRAGMA user_version = {AUTHORS_VERSION - 1}")
+        raw.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as raw:
+        raw.execute("DROP TABLE article_authors")
+        raw.execute("UPDATE feedhub_schema SET version = %s", (AUTHORS_VERSION - 1,))

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import publish
+from . import families, publish
 from .config import Config, FeedConfig
 from .document import Document, LeftOut
 from .formats import feed_paths, validate_document
@@ -201,6 +201,9 @@ def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     """The feeds a change can reach (every feed on a full build); the earliest future ``updated``
     among their articles (written clamped until then)."""
     token = store.change_token()
+    # Family feeds join the [[feeds]]; the feed index and removals follow them (families.py).
+    expansion = families.expand(config, store, gate.now)
+    config = families.with_families(config, expansion)
     feeds = config.feeds
     planner = Plan(gate.out, redact(config.store.url), gate.now)  # the record is in the public output dir
     todo = planner.todo(feeds, store, gate.full)
@@ -213,6 +216,7 @@ def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     rendered = {f.name for f in todo}
     gate.report.skipped += sum(len(feed_paths(f)) for f in feeds if f.name not in rendered)
     gate.save_plan = lambda: planner.save(token, feeds)
+    families.finish(config, expansion, gate)
     return _earliest(*unclamp)
 
 

@@ -288,6 +288,9 @@ def _config_outputs(config: Config) -> list[Path]:
 
     known = {p for f in config.feeds for p in feed_paths(f)}
     known |= {config.news_sitemap.path, config.sitemap.path, "robots-sitemaps.txt"}
+    if config.feed_index.enabled:
+        known |= {config.feed_index.json_path, config.feed_index.opml_path}
+    # The status record lists every output the last build wrote, family feeds included.
     known |= set(load_status(out))
     return [out / p for p in sorted(known) if (out / p).is_file()]
 
@@ -314,7 +317,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .hooks.websub import load_state
-    from .status import format_table, load_status, load_trouble
+    from .status import family_lines, format_table, load_families, load_status, load_trouble
 
     config = _config(args)
     if getattr(args, "links", False):  # a Namespace built by hand (tests, other callers) has no --links
@@ -324,15 +327,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     outputs = load_status(config.output_dir)
     trouble = load_trouble(config.output_dir)
+    families = load_families(config.output_dir)
     if args.json:
         doc: dict[str, object] = {"output_dir": str(config.output_dir), "outputs": [asdict(outputs[k]) for k in sorted(outputs)]}
         doc["trouble"] = {g: asdict(t) for g, t in sorted(trouble.items())}
         doc["websub"] = load_state(config.output_dir)
+        doc["families"] = [asdict(f) for f in families]
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     elif not outputs and not trouble:
         print(f"no builds recorded in {config.output_dir} yet (run `feedhub build`)")
     else:
-        print(format_table(outputs, trouble))
+        print("\n".join([format_table(outputs, trouble), *family_lines(families)]))
     failed = trouble or any(s.validation != "ok" for s in outputs.values())
     return EXIT_PARTIAL if failed else EXIT_OK
 

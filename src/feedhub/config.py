@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -86,6 +87,46 @@ class FeedConfig:
     #: RFC 5005 archived feed: immutable pages of ``archive_size`` articles under ``<name>/archive/``.
     archive: bool = False
     archive_size: int = 100
+    # --- issue 15: the ``[[feed_families]]`` name of a feed made by a family (None: a ``[[feeds]]`` entry).
+    family: str | None = None
+
+
+#: What a feed family can be ``by`` (the article field whose distinct values get a feed each).
+FAMILY_KINDS = ("section", "tag", "author", "language")
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyConfig:
+    """One ``[[feed_families]]`` entry: one feed per distinct value of ``by`` in the store
+    (:mod:`feedhub.families` expands it at build time; docs/families.md)."""
+
+    #: One of :data:`FAMILY_KINDS`.
+    by: str
+    #: Unique among families; letters, digits, ``-``, ``_``.
+    name: str
+    #: Folder template with ``{slug}`` (and optionally ``{name}``), relative to the output dir.
+    path: str
+    #: Title and description templates with ``{value}``.
+    title: str
+    description: str
+    limit: int
+    formats: tuple[str, ...]
+    #: Values carried by fewer published articles get no feed.
+    min_articles: int
+
+    def folder(self, slug: str) -> str:
+        return self.path.format(name=self.name, slug=slug)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedIndexConfig:
+    """``[output] feed_index``: the files listing every feed for readers and aggregators."""
+
+    enabled: bool = False
+    #: ``{"version": 1, "feeds": [...]}`` for machines, relative to the output dir.
+    json_path: str = "index.json"
+    #: OPML 2.0, what feed readers import.
+    opml_path: str = "feeds.opml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +183,9 @@ class Config:
     websub_hubs: tuple[str, ...] = ()
     #: Publish the XSL stylesheets beside the outputs and link them from each document.
     stylesheets: bool = True
+    # --- feed families (issue 15) ---
+    families: tuple[FamilyConfig, ...] = ()
+    feed_index: FeedIndexConfig = FeedIndexConfig()
 
     def enabled_groups(self, groups: Iterable[str]) -> list[str]:
         """Those of *groups* this config builds (a disabled sitemap group is not built or named)."""
@@ -218,7 +262,10 @@ def _seconds(t: Table, name: str, default: str) -> int:
 
 
 def _rel_path(t: Table, name: str, default: str) -> str:
-    v = t.text(name, default)
+    return _inside_output(t, name, t.text(name, default))
+
+
+def _inside_output(t: Table, name: str, v: str) -> str:
     p = Path(v)
     if p.is_absolute() or ".." in p.parts:
         raise t.fail(name, f"must be a path inside the output dir, got {show(v)}")
@@ -234,6 +281,7 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     store = _parse_store(root.sub("store"), base_dir)
     output_table = root.sub("output")
     stylesheets = _stylesheets(output_table)
+    feed_index = _feed_index(output_table, bool(raw.get("feed_families")))
     output_dir, base_url = _parse_output(output_table, base_dir, site.url)
     websub_hubs = _websub_hubs(root.sub("websub"))
     schedule = _parse_schedule_table(root.sub("schedule"))
@@ -241,8 +289,9 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     feeds = tuple(replace(f, hubs=websub_hubs, stylesheet=stylesheets) for f in _parse_feeds(root, site, base_url, schedule))
     news = replace(_parse_news_sitemap(root.sub("news_sitemap"), site), stylesheet=stylesheets)
     sitemap = _parse_sitemap(root.sub("sitemap"))
+    families = _parse_families(root, site)
     root.finish()
-    _check_distinct_paths(source, feeds, news, sitemap)
+    _check_distinct_paths(source, feeds, news, sitemap, feed_index)
     return Config(
         source=source,
         base_dir=base_dir,
@@ -256,6 +305,8 @@ def parse_config(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         schedule=schedule,
         websub_hubs=websub_hubs,
         stylesheets=stylesheets,
+        families=families,
+        feed_index=feed_index,
     )
 
 
@@ -322,11 +373,16 @@ def _parse_schedule_table(schedule_table: Table) -> ScheduleConfig:
     return schedule
 
 
+def feed_ttl(schedule: ScheduleConfig) -> int:
+    """RSS ``ttl`` in minutes: how often the feeds are rebuilt, rounded up."""
+    return max(1, (schedule.feeds.approx_seconds + 59) // 60)
+
+
 def _parse_feeds(root: Table, site: SiteConfig, base_url: str, schedule: ScheduleConfig) -> tuple[FeedConfig, ...]:
     feed_tables = root.get("feeds", list, [{"name": "all"}], "a list of [[feeds]] tables")
     if not feed_tables:
         raise root.fail("feeds", "must list at least one feed")
-    ttl = max(1, (schedule.feeds.approx_seconds + 59) // 60)
+    ttl = feed_ttl(schedule)
     feeds: list[FeedConfig] = []
     for i, raw_feed in enumerate(feed_tables):
         feed = _parse_feed(Table(root.source, f"feeds[{i}]", raw_feed), site, base_url, ttl)
@@ -408,13 +464,16 @@ def _parse_sitemap(sitemap_table: Table) -> SitemapConfig:
     return sitemap
 
 
-def _check_distinct_paths(source: str, feeds: tuple[FeedConfig, ...], news: NewsSitemapConfig, sitemap: SitemapConfig) -> None:
+def _check_distinct_paths(
+    source: str, feeds: tuple[FeedConfig, ...], news: NewsSitemapConfig, sitemap: SitemapConfig, feed_index: FeedIndexConfig
+) -> None:
     """No two outputs at one path, and no feed at a name a sitemap set numbers its parts with."""
     from .formats import feed_paths as paths_of
 
     feed_paths = [p for fc in feeds for p in paths_of(fc)]
     seen: set[str] = set()
-    for p in [*feed_paths, news.path, sitemap.path]:
+    index_paths = [feed_index.json_path, feed_index.opml_path] if feed_index.enabled else []
+    for p in [*feed_paths, news.path, sitemap.path, *index_paths]:
         if p in seen:
             raise ConfigError(source, "", f"two outputs share the path {show(p)}")
         seen.add(p)
@@ -445,3 +504,70 @@ def _resolve_store_url(url: str, base_dir: Path) -> str:
     return url
 
 
+
+
+def _feed_index(t: Table, has_families: bool) -> FeedIndexConfig:
+    """``[output] feed_index``: on by default once a family makes feeds nobody listed by hand."""
+    index = FeedIndexConfig(
+        enabled=t.get("feed_index", bool, has_families),
+        json_path=_rel_path(t, "feed_index_json", "index.json"),
+        opml_path=_rel_path(t, "feed_index_opml", "feeds.opml"),
+    )
+    if index.json_path == index.opml_path:
+        raise t.fail("feed_index_opml", "must differ from feed_index_json")
+    return index
+
+
+def _parse_families(root: Table, site: SiteConfig) -> tuple[FamilyConfig, ...]:
+    tables = root.get("feed_families", list, [], "a list of [[feed_families]] tables")
+    families: list[FamilyConfig] = []
+    for i, raw_family in enumerate(tables):
+        family = _parse_family(Table(root.source, f"feed_families[{i}]", raw_family), site)
+        if any(f.name == family.name for f in families):
+            raise ConfigError(root.source, f"feed_families[{i}].name", f"duplicate family name {show(family.name)}")
+        families.append(family)
+    return tuple(families)
+
+
+def _parse_family(t: Table, site: SiteConfig) -> FamilyConfig:
+    by = t.text("by")
+    if by not in FAMILY_KINDS:
+        raise t.fail("by", f"must be one of {', '.join(show(k) for k in FAMILY_KINDS)}, got {show(by)}")
+    name = t.text("name", by)
+    if not _NAME_RE.match(name):
+        raise t.fail("name", f"must be letters, digits, '-' or '_' (it names a folder), got {show(name)}")
+    if "archive" in t.data:
+        raise t.fail("archive", "feed families have no archive (docs/families.md); list the feed in [[feeds]] to archive it")
+    family = FamilyConfig(
+        by=by,
+        name=name,
+        path=_template(t, "path", "{name}/{slug}", {"name", "slug"}, required="slug").rstrip("/"),
+        title=_template(t, "title", _literal(site.title) + ": {value}", {"value"}),
+        description=_template(t, "description", _literal(site.description), {"value"}),
+        limit=t.positive_int("limit", 50, maximum=10_000),
+        formats=_formats(t),
+        min_articles=t.positive_int("min_articles", 1),
+    )
+    _inside_output(t, "path", family.folder("slug"))
+    t.finish()
+    return family
+
+
+def _literal(text: str) -> str:
+    """*text* as a template that formats to itself (a site title may hold braces)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _template(t: Table, key: str, default: str, allowed: set[str], required: str | None = None) -> str:
+    """A ``str.format`` template using only *allowed* names (``{value}``), checked now rather than at build time."""
+    v = t.text(key, default)
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(v) if field is not None}
+    except ValueError as e:
+        raise t.fail(key, f"is not a valid template ({e}; write {{{{ and }}}} for literal braces), got {show(v)}") from None
+    unknown = sorted(names - allowed)
+    if unknown:
+        raise t.fail(key, f"unknown placeholder {{{unknown[0]}}}; known: {', '.join('{' + a + '}' for a in sorted(allowed))}")
+    if required is not None and required not in names:
+        raise t.fail(key, f"must contain {{{required}}}, or every value would share one feed")
+    return str(v)

@@ -49,6 +49,9 @@ KIND_TYPES = {
     "sitemap": "application/xml",
     "sitemap-index": "application/xml",
     "robots": "text/plain; charset=utf-8",
+    # The feed index files (issue 15): plain JSON, not a JSON Feed; OPML's customary type.
+    "feed-index-json": "application/json",
+    "opml": "text/x-opml",
 }
 #: Content types by file name, for files the status record does not list (stylesheets, shards).
 #: A ``.gz`` shard is served as the gzip file its URL names (``application/gzip``, no

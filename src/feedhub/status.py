@@ -84,6 +84,26 @@ class Trouble:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class FamilyStatus:
+    """What the last feeds build made of one ``[[feed_families]]`` entry (issue 15)."""
+
+    name: str
+    by: str
+    #: Feeds published for it.
+    feeds: int
+    #: Values that share a slug with another and got a suffixed one.
+    collisions: int
+    #: Values left without a feed because their paths were taken.
+    skipped: int
+    #: Values with fewer than ``min_articles`` published articles.
+    below_min: int
+    #: The folders of its feeds: what the next build may remove when a value is gone.
+    folders: tuple[str, ...] = ()
+    #: The collisions and skips, one line each.
+    notes: tuple[str, ...] = ()
+
+
 class StatusRecord(dict[str, OutputStatus]):
     """The outputs as loaded, remembering that state so a save can apply only the changes."""
 
@@ -129,12 +149,33 @@ def _troubles(raw: dict[str, Any]) -> dict[str, Trouble]:
     return found
 
 
+def _families(raw: dict[str, Any]) -> list[FamilyStatus]:
+    found = []
+    for d in raw.get("families") or []:
+        try:
+            found.append(FamilyStatus(**{**d, "folders": tuple(d.get("folders", ())), "notes": tuple(d.get("notes", ()))}))
+        except TypeError:
+            continue  # from another version: the next feeds build writes it again
+    return found
+
+
 def load_status(output_dir: Path) -> StatusRecord:
     return StatusRecord(_outputs(_read(output_dir)))
 
 
 def load_trouble(output_dir: Path) -> dict[str, Trouble]:
     return _troubles(_read(output_dir))
+
+
+def load_families(output_dir: Path) -> list[FamilyStatus]:
+    return _families(_read(output_dir))
+
+
+def save_families(output_dir: Path, families: list[FamilyStatus]) -> None:
+    """Record what the feeds build made of each family (only the feeds group writes this part)."""
+    with _saving(output_dir):
+        raw = _read(output_dir)
+        _write(output_dir, _outputs(raw), _troubles(raw), families)
 
 
 def save_status(output_dir: Path, outputs: dict[str, OutputStatus]) -> None:
@@ -149,7 +190,7 @@ def save_status(output_dir: Path, outputs: dict[str, OutputStatus]) -> None:
             for gone in loaded.keys() - outputs.keys():
                 current.pop(gone, None)
             current.update({k: v for k, v in outputs.items() if loaded.get(k) != v})
-        _write(output_dir, current, _troubles(raw))
+        _write(output_dir, current, _troubles(raw), _families(raw))
 
 
 def record_trouble(output_dir: Path, group: str, message: str, since: str) -> None:
@@ -159,7 +200,7 @@ def record_trouble(output_dir: Path, group: str, message: str, since: str) -> No
         troubles = _troubles(raw)
         first = troubles.get(group)
         troubles[group] = Trouble(first.since if first else since, message)
-        _write(output_dir, _outputs(raw), troubles)
+        _write(output_dir, _outputs(raw), troubles, _families(raw))
 
 
 def clear_trouble(output_dir: Path, group: str) -> None:
@@ -167,13 +208,15 @@ def clear_trouble(output_dir: Path, group: str) -> None:
         raw = _read(output_dir)
         troubles = _troubles(raw)
         if troubles.pop(group, None) is not None:
-            _write(output_dir, _outputs(raw), troubles)
+            _write(output_dir, _outputs(raw), troubles, _families(raw))
 
 
-def _write(output_dir: Path, outputs: dict[str, OutputStatus], troubles: dict[str, Trouble]) -> None:
+def _write(output_dir: Path, outputs: dict[str, OutputStatus], troubles: dict[str, Trouble], families: list[FamilyStatus]) -> None:
     doc: dict[str, Any] = {"version": 1, "outputs": [asdict(outputs[k]) | {"problems": list(outputs[k].problems)} for k in sorted(outputs)]}
     if troubles:
         doc["trouble"] = {g: asdict(troubles[g]) for g in sorted(troubles)}
+    if families:
+        doc["families"] = [asdict(f) for f in families]
     data = (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()
     try:
         # Our own name: a link planted there is replaced by the record, never written through.
@@ -227,6 +270,16 @@ def format_table(outputs: dict[str, OutputStatus], troubles: dict[str, Trouble] 
     return "\n".join(lines)
 
 
+def family_lines(families: list[FamilyStatus]) -> list[str]:
+    """One line per family for ``feedhub status``, then its notes (collisions, skipped values)."""
+    lines = []
+    for f in families:
+        extra = f", {f.below_min} below min_articles" if f.below_min else ""
+        lines.append(f"family {f.name} (by {f.by}): {f.feeds} feeds, {f.collisions} collisions, {f.skipped} skipped{extra}")
+        lines.extend(f"  {n}" for n in f.notes)
+    return lines
+
+
 def _left_out_line(x: dict[str, str | None]) -> str:
     who = f"id={x.get('id')}: " if x.get("id") is not None else ""
     return f"{who}{x.get('field')}: {x.get('message')} [{x.get('rule')}]"
@@ -241,3 +294,4 @@ def alternate_links(config: Config) -> list[str]:
     from .formats import alternate_links as links_of
 
     return [line for feed in config.feeds for line in links_of(feed)]
+

@@ -74,6 +74,11 @@ def registered() -> dict[str, Format]:
 
 def get(name: str) -> Format:
     """The format called *name*; KeyError naming the known ones otherwise."""
+    # A registered format stays registered: the import walk of registered() is for a miss only
+    # (a build asks once per feed and format, thousands of times with feed families).
+    fmt = _REGISTRY.get(name)
+    if fmt is not None:
+        return fmt
     known = registered()
     if name not in known:
         raise KeyError(f"unknown output format {name!r}; known: {', '.join(known)}")
@@ -114,14 +119,31 @@ def _own_checker(data: bytes, kind: str | None) -> Format | None:
     return next((f for f in others if f.sniff(data)), None)
 
 
+def _index_kind(data: bytes, kind: str | None) -> str | None:
+    """``opml`` or ``feed-index-json`` when *data* is (or is asked to be) a feed index file (issue 15)."""
+    from ..feed_index import JSON_KIND, OPML_KIND
+    from ..validate.feed_index import looks_like_index, looks_like_opml
+
+    if kind is not None:
+        return kind if kind in (JSON_KIND, OPML_KIND) else None
+    if looks_like_opml(data):
+        return OPML_KIND
+    return JSON_KIND if looks_like_index(data) else None
+
+
 def validate_document(data: bytes, kind: str | None = None, *, profile: Profile = "publish", **options: Any) -> list[Problem]:
     """Every problem in *data*: the build gate's and ``feedhub validate``'s one entry.
 
-    A format that is not XML checks its own documents; every other kind goes to
-    :func:`feedhub.validate.validate` with *options* (its clock, site and limits).
+    A format that is not XML checks its own documents, and so do the feed index files;
+    every other kind goes to :func:`feedhub.validate.validate` with *options* (its clock,
+    site and limits).
     """
     from ..validate import validate
+    from ..validate.feed_index import check_index_json, check_opml
 
+    index = _index_kind(data, kind)
+    if index is not None:
+        return check_opml(data, profile) if index == "opml" else check_index_json(data, profile)
     fmt = _own_checker(data, kind)
     if fmt is not None:
         return fmt.check(data, profile)
@@ -132,5 +154,8 @@ def detect_kind(data: bytes) -> str:
     """The kind of *data*: a registered non-XML format's name, else what the XML validator finds."""
     from ..validate import detect_kind as detect_xml
 
+    index = _index_kind(data, None)
+    if index is not None:
+        return index
     fmt = _own_checker(data, None)
     return fmt.name if fmt is not None else detect_xml(data)

@@ -41,6 +41,17 @@ class SqlReads(StoreLifecycle):
         sql, params = _sql.newest(flt, limit, until)
         return [article_from_dict(json.loads(d)) for (d,) in self._query(sql, params)]
 
+    def facet_counts(self, by: str, until: datetime) -> list[tuple[str, int]]:
+        if by not in _sql.FACETS:
+            raise ValueError(f"cannot count articles by {by!r}; expected one of {', '.join(_sql.FACETS)}")
+        every, unpublished = _sql.facets(by, self.published_filter)
+        at = (micros(until),)
+        counts = {value: int(n) for value, n in self._query(every, at)}
+        for value, n in self._query(unpublished, at) if unpublished else ():
+            counts[value] -= int(n)
+        # Sorted here, not by the database: code point order whatever a backend's collation.
+        return sorted((value, n) for value, n in counts.items() if n > 0)
+
     def published_between(self, start: datetime, end: datetime) -> list[Article]:
         return [article_from_dict(json.loads(d)) for (d,) in self._query(_sql.BETWEEN, (micros(start), micros(end)))]
 

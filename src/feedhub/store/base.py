@@ -87,6 +87,11 @@ class Store(Protocol):
         """The newest *limit* published articles matching *flt* and published by *until*,
         newest first, ties by id (feeds)."""
 
+    def facet_counts(self, by: str, until: datetime) -> list[tuple[str, int]]:
+        """Each distinct ``section``, ``tag``, ``author`` (name) or ``language`` (lower-cased tag)
+        among articles published by *until*, with how many carry it, in code point order of the
+        value (feed families).  ValueError for another *by*."""
+
     def published_between(self, start: datetime, end: datetime) -> list[Article]:
         """Published articles with ``start < published <= end``, newest first, ties by id (news sitemap)."""
 
@@ -143,7 +148,7 @@ class UpsertPlan(NamedTuple):
     result: UpsertResult
     #: (record, its change counter value), the last version of each changed id only.
     writes: list[tuple[ArticleRecord, int]]
-    #: Ids whose old tag rows must go before the new ones are written.
+    #: Ids whose old tag (and author) rows must go before the new ones are written.
     retag: list[str]
 
 

@@ -145,9 +145,43 @@ END $$""",
     WHEN (OLD.seq IS DISTINCT FROM NEW.seq) EXECUTE FUNCTION feedhub_keep_replaced()""",
 )
 
+# Author feeds (``[[feed_families]] by = "author"``) need the same index tags have.  The table is
+# filled from the docs already stored, so an upgraded store serves author feeds at once.
+_V3_SQLITE = """
+CREATE TABLE article_authors (
+    author TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    published_us INTEGER NOT NULL,
+    PRIMARY KEY (author, article_id)
+) WITHOUT ROWID;
+CREATE INDEX article_authors_by_article ON article_authors (article_id);
+CREATE INDEX article_authors_by_time ON article_authors (author, published_us DESC, article_id);
+INSERT OR IGNORE INTO article_authors (author, article_id, published_us)
+    SELECT json_extract(x.value, '$.name'), a.id, a.published_us
+    FROM articles a, json_each(a.doc, '$.authors') x
+    WHERE json_extract(x.value, '$.name') IS NOT NULL
+"""
+
+_V3_POSTGRESQL = """
+CREATE TABLE article_authors (
+    author TEXT COLLATE "C" NOT NULL,
+    article_id TEXT COLLATE "C" NOT NULL,
+    published_us BIGINT NOT NULL,
+    PRIMARY KEY (author, article_id)
+);
+CREATE INDEX article_authors_by_article ON article_authors (article_id);
+CREATE INDEX article_authors_by_time ON article_authors (author, published_us DESC, article_id);
+INSERT INTO article_authors (author, article_id, published_us)
+    SELECT DISTINCT x ->> 'name', a.id, a.published_us
+    FROM articles a, jsonb_array_elements(coalesce(a.doc::jsonb -> 'authors', '[]'::jsonb)) x
+    WHERE x ->> 'name' IS NOT NULL
+    ON CONFLICT DO NOTHING
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles and their tags", _split(_V1_SQLITE), (*_split(_V1_POSTGRESQL), _LZ4_DOCS)),
     Migration(2, "a log of replaced versions, for incremental builds", _CHANGES_SQLITE, _CHANGES_POSTGRESQL),
+    Migration(3, "article authors (author feeds)", _split(_V3_SQLITE), _split(_V3_POSTGRESQL)),
 )
 
 #: The version this feedhub writes and reads.

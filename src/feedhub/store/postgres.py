@@ -58,6 +58,7 @@ _HELD = (
     " AND objsubid = 1 AND classid::bigint = ? AND objid::bigint = ?"
 )
 _COPY_TAGS = "COPY article_tags (tag, article_id, published_us) FROM STDIN"
+_COPY_AUTHORS = "COPY article_authors (author, article_id, published_us) FROM STDIN"
 
 
 def open_url(url: str, create: bool) -> Store:
@@ -166,6 +167,7 @@ class PostgresStore(SqlReads):
         plan = plan_upsert(rows, {k: bytes(v) for k, v in existing.items()}, seq)
         if plan.retag:
             db.execute("DELETE FROM article_tags WHERE article_id = ANY(%s)", (plan.retag,))
+            db.execute("DELETE FROM article_authors WHERE article_id = ANY(%s)", (plan.retag,))
         if not plan.writes:
             return plan.result
         if not self._staged:
@@ -182,6 +184,10 @@ class PostgresStore(SqlReads):
                 for r, _ in plan.writes:
                     for t in r.tags:
                         copy.write_row((t, r.id, r.published_us))
+            with cur.copy(_COPY_AUTHORS) as copy:
+                for r, _ in plan.writes:
+                    for n in r.authors:
+                        copy.write_row((n, r.id, r.published_us))
         return plan.result
 
     # -- reads ----------------------------------------------------------------

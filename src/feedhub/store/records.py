@@ -35,6 +35,8 @@ class ArticleRecord(NamedTuple):
     doc: str
     #: Distinct tags, in order.
     tags: tuple[str, ...]
+    #: Distinct author names, in order (author feeds).
+    authors: tuple[str, ...] = ()
 
 
 def micros(dt: datetime) -> int:
@@ -55,6 +57,7 @@ def to_record(a: Article) -> ArticleRecord:
         digest=hashlib.blake2b(doc.encode(), digest_size=16).digest(),
         doc=doc,
         tags=tuple(dict.fromkeys(a.tags)),
+        authors=tuple(dict.fromkeys(x.name for x in a.authors)),
     )
 
 

@@ -145,9 +145,12 @@ class SQLiteStore(SqlReads):
         seq = db.execute(_sql.CHANGE_TOKEN).fetchone()[0]
         plan = plan_upsert(rows, existing, seq)
         db.executemany("DELETE FROM article_tags WHERE article_id = ?", [(i,) for i in plan.retag])
+        db.executemany("DELETE FROM article_authors WHERE article_id = ?", [(i,) for i in plan.retag])
         db.executemany(_UPSERT, [(*r[:8], s, r.doc) for r, s in plan.writes])
         tag_rows = [(t, r.id, r.published_us) for r, _ in plan.writes for t in r.tags]
         db.executemany("INSERT OR REPLACE INTO article_tags (tag, article_id, published_us) VALUES (?, ?, ?)", tag_rows)
+        author_rows = [(n, r.id, r.published_us) for r, _ in plan.writes for n in r.authors]
+        db.executemany("INSERT OR REPLACE INTO article_authors (author, article_id, published_us) VALUES (?, ?, ?)", author_rows)
         return plan.result
 
     @staticmethod
