@@ -66,7 +66,7 @@ def task_w1(a: dict) -> dict:
         "docs": len(fh_docs),
         "items": sum(d.items for d in fh_docs),
         "bytes": sum(len(d.data) for d in fh_docs),
-        "limit_identical": [d.data for d in fh_docs] == limit.w1(db, feeds, n),
+        "limit_identical": [d.data for d in fh_docs] == limit.w1(db, feeds, n, NOW),
         "validation_errors": w.errors(fh_docs, validate, kw)[:5],
     }
     contenders = {
@@ -74,9 +74,11 @@ def task_w1(a: dict) -> dict:
         "feedhub: query": lambda: w.w1_query(config, store),
         "feedhub: render": lambda: w.w1_render(config, lists, NOW),
         "feedhub: validate": lambda: w.errors(fh_docs, validate, kw),
+        "feedhub cold": lambda: w.w1_cold(config, store, NOW, validate, kw),
+        "feedhub: render cold": lambda: w.w1_render_cold(config, lists, NOW),
         "feedgen direct": lambda: baselines.feedgen_w1(db, feeds, n),
         "django feedgenerator": lambda: baselines.django_w1(db, feeds, n, classes),
-        "limit": lambda: limit.w1(db, feeds, n),
+        "limit": lambda: limit.w1(db, feeds, n, NOW),
         "plain fetch (shared by the three above)": lambda: [rows.newest(db, f["key"], f["value"], n) for f in feeds],
     }
     if validate is not None:
