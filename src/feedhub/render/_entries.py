@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,36 +43,88 @@ class Made:
     element: Any = None  # lxml ships no types for _Element here; mypy sees Any either way
 
 
-class EntryCache:
-    """A bounded LRU of :class:`Made`, shared by every build of the process."""
+class _Key:
+    """A cache key hashed once: an Article's hash walks every field, and an LRU hit looks the key up twice."""
+
+    __slots__ = ("hash", "parts")
+
+    def __init__(self, parts: Hashable) -> None:
+        self.parts = parts
+        self.hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hash == other.hash and self.parts == other.parts
+
+
+class _Lru:
+    """A bounded map that forgets the least recently used key first."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._made: OrderedDict[Hashable, Made] = OrderedDict()
+        self._items: OrderedDict[_Key, Made] = OrderedDict()
+
+    def get(self, key: _Key) -> Made | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: _Key, made: Made) -> None:
+        self._items[key] = made
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class EntryCache:
+    """Items/entries by everything their bytes depend on, and ``rules.items`` verdicts by article.
+
+    The verdict depends on the article only, so RSS and Atom share it: one check per article.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._made = _Lru(size)
+        self._checked = _Lru(size)
         # The daemon may render groups from more than one thread; the LRU's reordering is not atomic.
         self._lock = threading.Lock()
         #: feedgen entries created by this process: what the cache saves, counted where it is spent.
         self.created = 0
 
-    def get(self, key: Hashable, article: Article, make: Callable[[Article], Any]) -> Made:
+    def get(self, parts: Hashable, article: Article, make: Callable[[Article], Any]) -> Made:
+        key = _Key(parts)
         with self._lock:
             found = self._made.get(key)
-            if found is not None:
-                self._made.move_to_end(key)
-                return found
-        problem = feed_item_problem(article)
+        if found is not None:
+            return found
+        problem = self._problem(article)
         made = Made(problem) if problem is not None else Made(None, make(article))
         with self._lock:
-            if made.element is not None:
-                self.created += 1
-            self._made[key] = made
-            if len(self._made) > self.size:
-                self._made.popitem(last=False)
+            self.created += made.element is not None
+            self._made.put(key, made)
         return made
+
+    def _problem(self, article: Article) -> ItemProblem | None:
+        key = _Key(article)
+        with self._lock:
+            found = self._checked.get(key)
+        if found is None:
+            found = Made(feed_item_problem(article))
+            with self._lock:
+                self._checked.put(key, found)
+        return found.problem
 
     def clear(self) -> None:
         with self._lock:
             self._made.clear()
+            self._checked.clear()
 
     def __len__(self) -> int:
         return len(self._made)
@@ -99,12 +150,13 @@ class AppendEntries(BaseExtension):  # type: ignore[misc]  # feedgen ships no ty
         channel = rss.find("channel")
         for el in self.elements:
             # A copy: the cached element stays a tree of its own, never moved into a document.
-            channel.append(deepcopy(el))
+            # lxml's __copy__ is its deepcopy (element, descendants, tail) without copy.deepcopy's memo.
+            channel.append(el.__copy__())
         return rss
 
     def extend_atom(self, feed: Any) -> Any:
         for el in self.elements:
-            feed.append(deepcopy(el))
+            feed.append(el.__copy__())
         return feed
 
 
