@@ -10,7 +10,7 @@ from ..rules.emails import is_addr_spec
 from ..rules.iri import iri_problem
 from ..rules.languages import LANG_RE
 from ._atom_names import _A, _ATTRS, _ENTRY_ONCE, _NAMES, _NO_ATTRS, _REQUIRED, _TEXT_CONSTRUCTS, _Ids, _Kids
-from ._xml import DATETIME_RE, MIME_RE, XWS, has_text
+from ._xml import DATETIME_RE, MIME_RE, XWS
 
 # atom._entry's walk costs a few calls per element; a feed is mostly entries of a few usual
 # shapes.  _entry_proven says, in one pass and one call per child, that the walk would find
@@ -101,10 +101,12 @@ _PROOFS: dict[str, Callable[[_Element], bool]] = {
 def _entry_proven(entry: _Element, n: int, feed_author: bool, ids: _Ids) -> bool:
     """True when _entry would find nothing wrong with *entry*; its id is then recorded in *ids*."""
     # Qualified attributes (xml:lang, xml:base: checked for the whole feed) are fine.
-    if any(key[0] != "{" for key in entry.attrib) or has_text(entry):
+    if any(key[0] != "{" for key in entry.attrib) or (entry.text and entry.text.strip(XWS)):
         return False
     found: _Kids = {}
     for c in entry:
+        if c.tail and c.tail.strip(XWS):  # has_text's other half, without a second pass over the children
+            return False
         tag = c.tag
         name = _NAMES.get(tag)
         if name is None:
@@ -120,10 +122,13 @@ def _entry_proven(entry: _Element, n: int, feed_author: bool, ids: _Ids) -> bool
 
 def _entry_shape_ok(found: _Kids, feed_author: bool) -> bool:
     """Cardinality, the author rule, and content or one alternate link per type and hreflang."""
-    if any(len(found.get(name, ())) != 1 for name in _REQUIRED):
-        return False
-    if any(len(found[name]) > 1 for name in _ENTRY_ONCE.intersection(found)):
-        return False
+    # Plain loops: this runs once per entry, and generator expressions cost more than the checks.
+    for name in _REQUIRED:
+        if len(found.get(name, ())) != 1:
+            return False
+    for name, els in found.items():
+        if len(els) > 1 and name in _ENTRY_ONCE:
+            return False
     if not (feed_author or "author" in found):
         return False
     alternates = _alternate_keys(found.get("link", []))
