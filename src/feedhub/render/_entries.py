@@ -27,10 +27,10 @@ from ..model import Article
 from ..rules.items import ItemProblem, feed_item_problem
 from ._text import writable
 
-#: Items plus entries kept by this process.  An entry element is about its content's size plus
-#: ~2 KB of tree (bench corpus: ~6 KB for an RSS item, ~7 KB for an Atom entry), so the bound is
-#: some 8,192 × 7 KB ≈ 60 MB: the newest articles of a few thousand feeds in both formats.
-ENTRY_CACHE_SIZE = 8192
+#: Items plus entries kept by this process (and as many item-check verdicts).  Measured on the
+#: bench corpus (~5 KB of HTML an article): ~11.6 KB of process memory an entry, key included,
+#: so the bound is about 4,096 × 11.6 KB ≈ 48 MB: both formats of the newest ~2,000 articles.
+ENTRY_CACHE_SIZE = 4096
 #: The name :class:`AppendEntries` is registered under; feedgen sets it as an attribute.
 APPEND = "entries"
 
