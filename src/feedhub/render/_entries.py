@@ -67,9 +67,11 @@ class _Lru:
         self._items: OrderedDict[_Key, Made] = OrderedDict()
 
     def get(self, key: _Key) -> Made | None:
-        found = self._items.get(key)
+        # pop and put back (not get and move_to_end): a hit compares keys once, not twice; the
+        # keys hold Articles, and a build's are new objects, compared field by field.
+        found = self._items.pop(key, None)
         if found is not None:
-            self._items.move_to_end(key)
+            self._items[key] = found
         return found
 
     def put(self, key: _Key, made: Made) -> None:
