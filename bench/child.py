@@ -203,7 +203,24 @@ def task_ingest(a: dict) -> dict:
                                                                      "reingest_summary": r.summary()}}
 
 
-TASKS = {"w1": task_w1, "w2": task_w2, "w3": task_w3, "idle": task_idle, "ingest": task_ingest}
+def task_w1_first(a: dict) -> dict:
+    """The first W1 build of a fresh interpreter (feedhub imported, nothing rendered yet), then a second."""
+    import workloads as w
+
+    config = w.load(a["config"])
+    store = w.open_store(config.store.url)
+    validate = w.get_validate()
+    kw = w.gate_kwargs(config, NOW)
+    out: dict[str, list[float]] = {}
+    for name in ("feedhub first build in a fresh process", "feedhub second build, same process"):
+        gc.collect()
+        t = time.perf_counter()
+        w.w1(config, store, NOW, validate, kw)
+        out[name] = [time.perf_counter() - t]
+    return {"samples": out}
+
+
+TASKS = {"w1": task_w1, "w1-first": task_w1_first, "w2": task_w2, "w3": task_w3, "idle": task_idle, "ingest": task_ingest}
 
 if __name__ == "__main__":
     result = TASKS[sys.argv[1]](json.loads(sys.argv[2]))

@@ -119,6 +119,10 @@ def table(res: dict) -> tuple[list[str], list[tuple[str, str, str]]]:
                     note += "; warm: items made by an earlier build (a daemon's steady state)"
             elif name in ("feedhub cold", "feedhub: render cold"):
                 note = "first build: entry and archive-page caches emptied before each run"
+            elif name.startswith("feedhub first build"):
+                note = "query + render + validate, one per fresh interpreter (imports done, nothing rendered)"
+            elif name.startswith("feedhub second build"):
+                note = "the same interpreter right after: items reused"
             elif name == "limit":
                 note = "byte-identical to feedhub" if info["limit_identical"] else "**bytes differ from feedhub**"
             elif name.startswith("feedhub run_once"):
