@@ -171,3 +171,24 @@ def test_a_clamped_date_is_never_a_stale_hit():
     for now in (early, late):
         _fresh()
         assert (render_rss(feed_config(), [a, future], now).data, render_atom(feed_config(), [a, future], now).data) == docs[now]
+
+
+def test_the_cache_is_bounded_and_forgets_the_least_recently_used():
+    from feedhub.render._entries import EntryCache
+
+    cache = EntryCache(3)
+    made: list[str] = []
+
+    def make(a: Article) -> str:
+        made.append(a.id)
+        return a.id
+
+    articles = [make_article(n) for n in range(1, 5)]
+    for a in articles[:3]:
+        cache.get(("k", a), a, make)
+    cache.get(("k", articles[0]), articles[0], make)  # 1 is now the most recent
+    cache.get(("k", articles[3]), articles[3], make)  # evicts 2, the least recent
+    assert len(cache) == 3
+    cache.get(("k", articles[0]), articles[0], make)
+    cache.get(("k", articles[1]), articles[1], make)
+    assert made == ["art-1", "art-2", "art-3", "art-4", "art-2"]
