@@ -272,7 +272,7 @@ def w1(db, feeds: list[dict], limit: int, now: datetime = corpus.NOW) -> list[by
 # --- W2: Google News sitemap -------------------------------------------------------------
 
 _NEWS_OPEN = (
-    _XML_DECL + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    _XML_DECL + '<?xml-stylesheet type="text/xsl" href="feedhub-sitemap.xsl"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
     'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9" '
     'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">\n'
 )
