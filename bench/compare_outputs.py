@@ -35,6 +35,8 @@ from feedhub.contract import parse_article  # noqa: E402
 from feedhub.store import open_store  # noqa: E402
 
 SHARD_URLS = 5_000
+#: Articles per archive page of the ``arsip`` feed.
+ARCHIVE_PAGE = 1_000
 
 
 def _config_text(store: Path, out: Path) -> str:
@@ -48,6 +50,8 @@ def _config_text(store: Path, out: Path) -> str:
         lines += ["[[feeds]]", f'name = "{name}"', f"limit = {FEED_LIMIT}"]
         if key:
             lines.append(f'{key} = "{value}"')
+    # RFC 5005 archive pages of the whole corpus: the same articles again, in pages.
+    lines += ["[[feeds]]", 'name = "arsip"', f"limit = {FEED_LIMIT}", "archive = true", f"archive_size = {ARCHIVE_PAGE}"]
     lines += ["[news_sitemap]", "max_urls = 1000", "[sitemap]", f"max_urls = {SHARD_URLS}", "gzip = true"]
     return "\n".join(lines) + "\n"
 

@@ -12,8 +12,9 @@ import re
 import struct
 import zlib
 from datetime import datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+import corpus
 import rows
 
 SITE = "https://genpi.example"
@@ -27,6 +28,14 @@ _TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)[^>]*>")
 _SPACE = re.compile(r"\s+")
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.~-]+\Z")
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+# feedhub.rules.urls.to_uri: what a URI may hold literally, and what its path/query/fragment keep.
+_NOT_URI = re.compile(r"[^\x21\x23-\x3b\x3d\x3f-\x5a\x5f\x61-\x7a\x7e]")
+_IRI_SAFE = "!#$%&'()*+,/:;=?@~"
+#: feedhub.rules.items.IMAGE_TYPES for the extensions the corpus uses.
+_IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
+                "avif": "image/avif"}
+#: Every W1 feed is ``<name>/rss.xml`` / ``<name>/atom.xml``: the stylesheet is one level up.
+_FEED_PI = '<?xml-stylesheet type="text/xsl" href="../feedhub-feed.xsl"?>\n'
 
 
 def esc(s: str) -> str:
@@ -52,6 +61,24 @@ def attr(s: str) -> str:
     if "\t" in s:
         s = s.replace("\t", "&#9;")
     return s
+
+
+def to_uri(url: str) -> str:
+    """An IRI as feedhub writes it: IDNA host, the rest percent-encoded (a URI comes back unchanged)."""
+    if _NOT_URI.search(url) is None:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        netloc = (parts.hostname or "").encode("idna").decode("ascii") + (f":{parts.port}" if parts.port is not None else "")
+    rest = url[len(parts.scheme) + 3 + len(parts.netloc):]
+    return f"{parts.scheme}://{netloc}{quote(rest, safe=_IRI_SAFE)}"
+
+
+def clamp(iso: str, now: datetime) -> str:
+    """*iso*, or *now* in its offset when it lies after *now*: feedhub writes no date after the build."""
+    dt = datetime.fromisoformat(iso)
+    return iso if dt <= now else now.astimezone(dt.tzinfo).isoformat()
 
 
 def rfc822(iso: str) -> str:
@@ -90,13 +117,14 @@ def _categories(d: dict) -> list[str]:
     return list(seen)
 
 
-def _last_change(items: list[dict]) -> datetime | None:
-    return max((datetime.fromisoformat(d.get("updated") or d["published"]) for d in items), default=None)
+def _last_change(items: list[dict], now: datetime) -> datetime | None:
+    last = max((datetime.fromisoformat(d.get("updated") or d["published"]) for d in items), default=None)
+    return last if last is None or last <= now else now.astimezone(last.tzinfo)
 
 
 def _media(out: list[str], images: list[dict], pad: str) -> None:
     for im in images:
-        a = f'{pad}<media:content url="{attr(im["url"])}" medium="image"'
+        a = f'{pad}<media:content url="{attr(to_uri(im["url"]))}" medium="image"'
         if "type" in im:
             a += f' type="{attr(im["type"])}"'
         if "length" in im:
@@ -119,25 +147,40 @@ def _media(out: list[str], images: list[dict], pad: str) -> None:
 
 _RSS_OPEN = (
     _XML_DECL_LXML
+    + _FEED_PI
     + '<rss xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
     'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/" version="2.0">\n'
     "  <channel>\n"
 )
 
 
-def rss(feed: dict, items: list[dict]) -> bytes:
+def _enclosure(images: list[dict]) -> str | None:
+    """The lead photo as feedhub's RSS enclosure: ``length="0"`` when unknown, type from the extension."""
+    if not images:
+        return None
+    lead = images[0]
+    mime = lead.get("type")
+    if not mime:
+        _, dot, ext = urlsplit(lead["url"]).path.rpartition(".")
+        mime = _IMAGE_TYPES.get(ext.lower()) if dot else None
+    if mime is None:
+        return None
+    return f'      <enclosure url="{attr(to_uri(lead["url"]))}" length="{lead.get("length") or 0}" type="{attr(mime)}"/>\n'
+
+
+def rss(feed: dict, items: list[dict], now: datetime = corpus.NOW) -> bytes:
     out = [_RSS_OPEN, f"    <title>{esc(feed['title'])}</title>\n", f"    <link>{esc(feed['link'])}</link>\n",
            f"    <description>{esc(feed['description'])}</description>\n",
            f'    <atom:link href="{attr(feed["rss_url"])}" rel="self" type="application/rss+xml"/>\n',
            "    <docs>http://www.rssboard.org/rss-specification</docs>\n",
            f"    <generator>{GENERATOR} {VERSION}</generator>\n", f"    <language>{esc(feed['language'])}</language>\n"]
-    last = _last_change(items)
+    last = _last_change(items, now)
     if last is not None:
         stamp = rfc822(last.isoformat())
         out.append(f"    <lastBuildDate>{stamp}</lastBuildDate>\n    <pubDate>{stamp}</pubDate>\n")
     out.append(f"    <ttl>{feed['ttl']}</ttl>\n")
     for d in items:
-        out.append(f"    <item>\n      <title>{esc(d['title'])}</title>\n      <link>{esc(d['url'])}</link>\n")
+        out.append(f"    <item>\n      <title>{esc(d['title'])}</title>\n      <link>{esc(to_uri(d['url']))}</link>\n")
         desc, body = summary(d), d.get("content_html")
         if not desc and body:
             desc = d["title"]
@@ -149,15 +192,15 @@ def rss(feed: dict, items: list[dict]) -> bytes:
         for c in _categories(d):
             out.append(f"      <category>{esc(c)}</category>\n")
         images = d.get("images", ())
-        if images and "length" in images[0] and images[0].get("type"):
-            lead = images[0]
-            out.append(f'      <enclosure url="{attr(lead["url"])}" length="{lead["length"]}" type="{attr(lead["type"])}"/>\n')
-        out.append(f"      <pubDate>{rfc822(d['published'])}</pubDate>\n")
+        lead = _enclosure(images)
+        if lead:
+            out.append(lead)
+        out.append(f"      <pubDate>{rfc822(clamp(d['published'], now))}</pubDate>\n")
         for au in d.get("authors", ()):
             out.append(f"      <dc:creator>{esc(au['name'])}</dc:creator>\n")
         _media(out, images, "      ")
         for r in d.get("related", ()):
-            out.append(f'      <atom:link rel="related" href="{attr(r["url"])}" title="{attr(r["title"])}"/>\n')
+            out.append(f'      <atom:link rel="related" href="{attr(to_uri(r["url"]))}" title="{attr(r["title"])}"/>\n')
         out.append("    </item>\n")
     out.append("  </channel>\n</rss>\n")
     return "".join(out).encode()
@@ -167,10 +210,10 @@ def _tag_id(specific: str) -> str:
     return f"tag:{HOST},2024:{specific if _SAFE_ID.match(specific) else quote(specific, safe='')}"
 
 
-def atom(feed: dict, items: list[dict]) -> bytes:
-    last = _last_change(items)
+def atom(feed: dict, items: list[dict], now: datetime = corpus.NOW) -> bytes:
+    last = _last_change(items, now)
     updated = last.isoformat() if last is not None else "1970-01-01T00:00:00+00:00"
-    out = [_XML_DECL_LXML,
+    out = [_XML_DECL_LXML, _FEED_PI,
            f'<feed xmlns:media="http://search.yahoo.com/mrss/" xmlns="http://www.w3.org/2005/Atom" xml:lang="{attr(feed["language"])}">\n',
            f"  <id>tag:{HOST},2024:feed/{quote(feed['name'], safe='')}</id>\n", f"  <title>{esc(feed['title'])}</title>\n",
            f"  <updated>{updated}</updated>\n", f"  <author>\n    <name>{esc(feed['author'])}</name>\n  </author>\n",
@@ -180,23 +223,23 @@ def atom(feed: dict, items: list[dict]) -> bytes:
     for d in items:
         # Corpus shortcut: stored times are already RFC 3339 with whole-minute offsets.
         out.append(f'  <entry xml:lang="{attr(d["language"])}">\n    <id>{esc(_tag_id(d["id"]))}</id>\n'
-                   f"    <title>{esc(d['title'])}</title>\n    <updated>{d.get('updated') or d['published']}</updated>\n")
+                   f"    <title>{esc(d['title'])}</title>\n    <updated>{clamp(d.get('updated') or d['published'], now)}</updated>\n")
         for au in d.get("authors", ()):
             out.append(f"    <author>\n      <name>{esc(au['name'])}</name>\n")
             if "email" in au:
                 out.append(f"      <email>{esc(au['email'])}</email>\n")
             if "url" in au:
-                out.append(f"      <uri>{esc(au['url'])}</uri>\n")
+                out.append(f"      <uri>{esc(to_uri(au['url']))}</uri>\n")
             out.append("    </author>\n")
         body = d.get("content_html")
         if body:
             out.append(f'    <content type="html">{esc(body)}</content>\n')
-        out.append(f'    <link href="{attr(d["url"])}" rel="alternate" type="text/html"/>\n')
+        out.append(f'    <link href="{attr(to_uri(d["url"]))}" rel="alternate" type="text/html"/>\n')
         for r in d.get("related", ()):
-            out.append(f'    <link href="{attr(r["url"])}" rel="related" title="{attr(r["title"])}"/>\n')
+            out.append(f'    <link href="{attr(to_uri(r["url"]))}" rel="related" title="{attr(r["title"])}"/>\n')
         images = d.get("images", ())
         for im in images:
-            a = f'    <link href="{attr(im["url"])}" rel="enclosure"'
+            a = f'    <link href="{attr(to_uri(im["url"]))}" rel="enclosure"'
             if im.get("type"):
                 a += f' type="{attr(im["type"])}"'
             if im.get("caption"):
@@ -209,27 +252,27 @@ def atom(feed: dict, items: list[dict]) -> bytes:
             out.append(f"    <summary>{esc(s)}</summary>\n")
         for c in _categories(d):
             out.append(f'    <category term="{attr(c)}"/>\n')
-        out.append(f"    <published>{d['published']}</published>\n")
+        out.append(f"    <published>{clamp(d['published'], now)}</published>\n")
         _media(out, images, "    ")
         out.append("  </entry>\n")
     out.append("</feed>\n")
     return "".join(out).encode()
 
 
-def w1(db, feeds: list[dict], limit: int) -> list[bytes]:
+def w1(db, feeds: list[dict], limit: int, now: datetime = corpus.NOW) -> list[bytes]:
     """RSS + Atom for every feed (*feeds*: plain dicts of the FeedConfig fields plus the filter)."""
     out = []
     for f in feeds:
         items = rows.newest(db, f["key"], f["value"], limit)
-        out.append(rss(f, items))
-        out.append(atom(f, items))
+        out.append(rss(f, items, now))
+        out.append(atom(f, items, now))
     return out
 
 
 # --- W2: Google News sitemap -------------------------------------------------------------
 
 _NEWS_OPEN = (
-    _XML_DECL + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    _XML_DECL + '<?xml-stylesheet type="text/xsl" href="feedhub-sitemap.xsl"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
     'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9" '
     'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">\n'
 )

@@ -79,6 +79,31 @@ def w1(config: Config, store, now: datetime, validate, kw: dict) -> list:
     return docs
 
 
+def empty_render_caches() -> None:
+    """Forget every rendered item/entry and archive page of this process: the next build renders as a first one.
+
+    A no-op on a feedhub without the caches (the bench also runs against older commits).
+    """
+    try:
+        from feedhub.formats import _xmlfeed
+        from feedhub.render._entries import ENTRIES
+    except ImportError:
+        return
+    ENTRIES.clear()
+    _xmlfeed._PAGES.clear()
+
+
+def w1_cold(config: Config, store, now: datetime, validate, kw: dict) -> list:
+    """W1 as a first build: every item made by feedgen again (the caches emptied, imports and SQLite pages warm)."""
+    empty_render_caches()
+    return w1(config, store, now, validate, kw)
+
+
+def w1_render_cold(config: Config, lists: list, now: datetime) -> list:
+    empty_render_caches()
+    return w1_render(config, lists, now)
+
+
 # --- W2 ------------------------------------------------------------------------------------
 
 

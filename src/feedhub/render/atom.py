@@ -14,19 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from feedgen.feed import FeedGenerator
+from feedgen.entry import FeedEntry
 
 from .. import __version__
 from ..config import GENERATOR, FeedConfig
 from ..document import Document
 from ..model import Article
-from ..rules.items import feed_item_problem
 from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
-from ._feedgen_ext import AtomEntryExtension, AtomFeedExtension, new_generator
+from ._entries import ENTRIES, Made, append_entries, writable_made
+from ._feedgen_ext import EXT, AtomEntryExtension, AtomFeedExtension, new_generator
 from ._history import History, HistoryLinks
-from ._text import clamp, item_categories, item_summary, last_change, pct, tag_uri, wire_time, writable
+from ._text import clamp, item_categories, item_summary, last_change, pct, tag_uri, wire_time
 
 ATOM_TYPE = "application/atom+xml"
 #: The date part of every ``tag:`` id (RFC 4151). Fixed forever: changing it changes every id.
@@ -52,7 +53,7 @@ def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime, hi
     date written is clamped to *now*.  The feed's ``updated`` is the newest article change,
     or :data:`EMPTY_FEED_UPDATED` when there are no entries.
     """
-    kept, left_out = writable(articles, feed_item_problem)
+    kept, left_out, entries = writable_made(articles, [_made(feed, a, now) for a in articles])
     fg = new_generator(AtomFeedExtension, AtomEntryExtension)
     fg.id(feed_id(feed))
     fg.title(feed.title)
@@ -66,11 +67,10 @@ def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime, hi
     fg.generator(GENERATOR, version=__version__)
     fg.language(feed.language)
     fg.subtitle(feed.description)
-    for a in kept:
-        _add_entry(fg, feed, a, now)
     if history is not None:  # issue 14: RFC 5005 links and fh:archive
         fg.register_extension("history", HistoryLinks, atom=True, rss=True)
         fg.history.history = history
+    append_entries(fg, entries)  # last: the entries go where feedgen would append its own
     data = with_stylesheet(fg.atom_str(pretty=True), path, "atom", feed.stylesheet)
     return Document(path=path, kind="atom", data=data, items=len(kept), left_out=tuple(left_out))
 
@@ -95,12 +95,21 @@ def _author(name: str, email: str | None, url: str | None) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v}
 
 
-def _add_entry(fg: FeedGenerator, feed: FeedConfig, a: Article, now: datetime) -> None:
-    fe = fg.add_entry(order="append")  # feedgen prepends by default
+def _made(feed: FeedConfig, a: Article, now: datetime) -> Made:
+    updated, published = clamp(a.modified, now), clamp(a.published, now)
+    # Article equality compares instants; the offsets written are keyed too.  The tag: id reads feed.link.
+    key = ("atom", feed.link, a, updated, updated.utcoffset(), published, published.utcoffset())
+    return ENTRIES.get(key, a, lambda a: _entry(feed, a, updated, published))
+
+
+def _entry(feed: FeedConfig, a: Article, updated: datetime, published: datetime) -> Any:
+    """The ``<entry>`` feedgen makes for *a*, with AtomEntryExtension on it as ``fg.add_entry`` would put it."""
+    fe = FeedEntry()
+    fe.register_extension(EXT, AtomEntryExtension)
     fe.id(entry_id(feed, a.id))
     fe.title(a.title)
-    fe.updated(wire_time(clamp(a.modified, now)))
-    fe.published(wire_time(clamp(a.published, now)))
+    fe.updated(wire_time(updated))
+    fe.published(wire_time(published))
     if a.authors:
         fe.author([_author(x.name, x.email, x.url) for x in a.authors])
     if a.content_html:
@@ -120,3 +129,4 @@ def _add_entry(fg: FeedGenerator, feed: FeedConfig, a: Article, now: datetime) -
     if categories:
         fe.category([{"term": term} for term in categories])
     fe.feedhub.article = a
+    return fe.atom_entry()

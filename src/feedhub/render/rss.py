@@ -14,20 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from feedgen.feed import FeedGenerator
+from feedgen.entry import FeedEntry
 
 from .. import __version__
 from ..config import GENERATOR, FeedConfig
 from ..document import Document
 from ..model import Article, Image
-from ..rules.items import feed_item_problem, image_type
+from ..rules.items import image_type
 from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
-from ._feedgen_ext import RssEntryExtension, RssFeedExtension, new_generator
+from ._entries import ENTRIES, Made, append_entries, writable_made
+from ._feedgen_ext import EXT, RssEntryExtension, RssFeedExtension, new_generator
 from ._history import History, HistoryLinks
 from ._hub_links import HubLinks
-from ._text import item_categories, item_summary, last_change, writable
+from ._text import clamp, item_categories, item_summary, last_change
 
 RSS_TYPE = "application/rss+xml"
 
@@ -39,7 +41,7 @@ def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime, his
     date written is clamped to *now*.  Channel dates come from the newest article change and
     are left out for an empty feed.
     """
-    kept, left_out = writable(articles, feed_item_problem)
+    kept, left_out, items = writable_made(articles, [_made(a, now) for a in articles])
     fg = new_generator(RssFeedExtension, RssEntryExtension)
     fg.title(feed.title)
     # feedgen writes the rel="self" link as atom:link and uses the last link as the channel <link>.
@@ -53,11 +55,10 @@ def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime, his
     fg.feedhub.last_change = last_change(kept, now)
     fg.register_extension("websub", HubLinks, atom=False)  # issue 16: atom:link rel="hub" per hub
     fg.websub.hubs = feed.hubs
-    for a in kept:
-        _add_item(fg, a, now)
     if history is not None:  # issue 14: RFC 5005 links and fh:archive
         fg.register_extension("history", HistoryLinks, atom=True, rss=True)
         fg.history.history = history
+    append_entries(fg, items)  # last: the items go where feedgen would append its own
     data = with_stylesheet(fg.rss_str(pretty=True), path, "rss", feed.stylesheet)
     return Document(path=path, kind="rss", data=data, items=len(kept), left_out=tuple(left_out))
 
@@ -75,8 +76,17 @@ def enclosure(image: Image) -> tuple[str, str, str] | None:
     return to_uri(image.url), str(image.length or 0), mime
 
 
-def _add_item(fg: FeedGenerator, a: Article, now: datetime) -> None:
-    fe = fg.add_entry(order="append")  # feedgen prepends by default
+def _made(a: Article, now: datetime) -> Made:
+    published = clamp(a.published, now)
+    # Article equality compares instants; the offset written (pubDate keeps the article's own) is keyed too.
+    key = ("rss", a, published, published.utcoffset())
+    return ENTRIES.get(key, a, lambda a: _item(a, now))
+
+
+def _item(a: Article, now: datetime) -> Any:
+    """The ``<item>`` feedgen makes for *a*, with RssEntryExtension on it as ``fg.add_entry`` would put it."""
+    fe = FeedEntry()
+    fe.register_extension(EXT, RssEntryExtension)
     fe.title(a.title)
     fe.link(href=to_uri(a.url), rel="alternate")
     fe.guid(a.id, permalink=False)
@@ -100,3 +110,4 @@ def _add_item(fg: FeedGenerator, a: Article, now: datetime) -> None:
     # so feedgen's locale-swapping date formatter never runs.
     fe.feedhub.article = a
     fe.feedhub.now = now
+    return fe.rss_entry()

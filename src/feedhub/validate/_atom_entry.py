@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from lxml.etree import _Element
@@ -11,7 +10,7 @@ from ..rules.emails import is_addr_spec
 from ..rules.iri import iri_problem
 from ..rules.languages import LANG_RE
 from ._atom_names import _A, _ATTRS, _ENTRY_ONCE, _NAMES, _NO_ATTRS, _REQUIRED, _TEXT_CONSTRUCTS, _Ids, _Kids
-from ._xml import DATETIME_RE, MIME_RE, has_text
+from ._xml import DATETIME_RE, MIME_RE, XWS
 
 # atom._entry's walk costs a few calls per element; a feed is mostly entries of a few usual
 # shapes.  _entry_proven says, in one pass and one call per child, that the walk would find
@@ -27,15 +26,14 @@ def _bare(c: _Element, attrs: frozenset[str] = _NO_ATTRS) -> bool:
 
 
 def _link_ok(c: _Element) -> bool:
-    # The commonest element of a feed: which attributes are there is read once, values only if present.
+    # The commonest element of a feed (five per entry here), so no helper calls: which
+    # attributes are there is read once, values only if present.
     keys: list[str] = c.keys()  # type: ignore[assignment]  # the stubs say str | bytes; lxml gives str
     if "href" not in keys or len(c) or not _LINK_ATTRS.issuperset(keys) or iri_problem(c.get("href") or ""):
         return False
-    return _absent_or(c, keys, "type", MIME_RE) and _absent_or(c, keys, "hreflang", LANG_RE)
-
-
-def _absent_or(c: _Element, keys: list[str], attr: str, pattern: re.Pattern[str]) -> bool:
-    return attr not in keys or pattern.fullmatch(c.get(attr) or "") is not None
+    if "type" in keys and MIME_RE.fullmatch(c.get("type") or "") is None:
+        return False
+    return "hreflang" not in keys or LANG_RE.fullmatch(c.get("hreflang") or "") is not None
 
 
 def _category_ok(c: _Element) -> bool:
@@ -61,9 +59,13 @@ def _content_ok(c: _Element) -> bool:
 
 
 def _person_ok(c: _Element) -> bool:
-    if c.keys() or has_text(c):
+    if c.keys() or (c.text and c.text.strip(XWS)):
         return False
-    names = [_proven_part(part) for part in c]
+    names = []
+    for part in c:  # one pass: the parts' proofs and has_text's look at their tails
+        if part.tail and part.tail.strip(XWS):
+            return False
+        names.append(_proven_part(part))
     return None not in names and names.count("name") == 1 and names.count("uri") <= 1 and names.count("email") <= 1
 
 
@@ -99,10 +101,12 @@ _PROOFS: dict[str, Callable[[_Element], bool]] = {
 def _entry_proven(entry: _Element, n: int, feed_author: bool, ids: _Ids) -> bool:
     """True when _entry would find nothing wrong with *entry*; its id is then recorded in *ids*."""
     # Qualified attributes (xml:lang, xml:base: checked for the whole feed) are fine.
-    if any(key[0] != "{" for key in entry.attrib) or has_text(entry):
+    if any(key[0] != "{" for key in entry.attrib) or (entry.text and entry.text.strip(XWS)):
         return False
     found: _Kids = {}
     for c in entry:
+        if c.tail and c.tail.strip(XWS):  # has_text's other half, without a second pass over the children
+            return False
         tag = c.tag
         name = _NAMES.get(tag)
         if name is None:
@@ -118,10 +122,13 @@ def _entry_proven(entry: _Element, n: int, feed_author: bool, ids: _Ids) -> bool
 
 def _entry_shape_ok(found: _Kids, feed_author: bool) -> bool:
     """Cardinality, the author rule, and content or one alternate link per type and hreflang."""
-    if any(len(found.get(name, ())) != 1 for name in _REQUIRED):
-        return False
-    if any(len(found[name]) > 1 for name in _ENTRY_ONCE.intersection(found)):
-        return False
+    # Plain loops: this runs once per entry, and generator expressions cost more than the checks.
+    for name in _REQUIRED:
+        if len(found.get(name, ())) != 1:
+            return False
+    for name, els in found.items():
+        if len(els) > 1 and name in _ENTRY_ONCE:
+            return False
     if not (feed_author or "author" in found):
         return False
     alternates = _alternate_keys(found.get("link", []))
