@@ -24,7 +24,7 @@ from .formats import feed_paths, validate_document
 from .formats import get as get_format
 from .formats._history import EVERY_ARTICLE, archive_folder, is_archive_page
 from .model import Article
-from .plan import Plan
+from .plan import Plan, feeds_key
 from .render import news_sitemap, sitemaps
 from .render._text import next_unclamp
 from .status import OutputStatus, load_status, save_status
@@ -215,8 +215,11 @@ def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
         planner.rendered(feed, articles, all(published))
     rendered = {f.name for f in todo}
     gate.report.skipped += sum(len(feed_paths(f)) for f in feeds if f.name not in rendered)
+    index_key = feeds_key(feeds, config.site, config.base_url, config.feed_index)
+    index_paths = (config.feed_index.json_path, config.feed_index.opml_path)
+    current = not gate.full and planner.index == index_key and all((gate.out / p).is_file() for p in index_paths)
+    planner.index = index_key if families.finish(config, expansion, gate, index_current=current) else None
     gate.save_plan = lambda: planner.save(token, feeds)
-    families.finish(config, expansion, gate)
     return _earliest(*unclamp)
 
 

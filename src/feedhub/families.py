@@ -197,15 +197,17 @@ def with_families(config: Config, expansion: Expansion) -> Config:
     return replace(config, feeds=config.feeds + expansion.feeds)
 
 
-def finish(config: Config, expansion: Expansion, gate: _Gate) -> None:
+def finish(config: Config, expansion: Expansion, gate: _Gate, *, index_current: bool = False) -> bool:
     """After every feed was published: the feed index, then removal of family feeds no longer made.
 
     *config* already holds the family feeds (:func:`with_families`).  The index is held back
     while a feed it lists has no file yet (rejected at its first build), and nothing is removed
     until the index that no longer lists it is live, so a reader never follows a dead link.
+    *index_current*: the plan vouches that the published index lists exactly these feeds, so it is
+    not rendered again (``feedhub.plan``).  True when the index on disk is current.
     """
     index_ok = True
-    docs = render_index(config, config.feeds)
+    docs = [] if index_current else render_index(config, config.feeds)
     missing = next((p for f in config.feeds for p in _subscription_paths(f) if not (gate.out / p).is_file()), None) if docs else None
     held = f"not published: the feed document {missing} it lists was rejected (the previous index stays)" if missing else None
     for doc in docs:
@@ -227,6 +229,7 @@ def finish(config: Config, expansion: Expansion, gate: _Gate) -> None:
         for note in sorted(set(expansion.notes) - {n for f in recorded for n in f.notes}):
             log.warning("feed families: %s", note)
         save_families(gate.out, summaries)
+    return index_ok
 
 
 def _subscription_paths(feed: FeedConfig) -> list[str]:

@@ -17,6 +17,7 @@ when the bytes are the same.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -49,6 +50,7 @@ class FeedMark:
     clamped: bool
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def config_digest(feed: FeedConfig) -> str:
     """Everything of the feed's config its bytes depend on, and the feedhub that wrote them."""
     return hashlib.blake2b(f"{__version__}\0{feed!r}".encode(), digest_size=12).hexdigest()
@@ -70,13 +72,15 @@ class Plan:
     now: datetime
     #: Marks carried over from the last build; the build replaces those it renders.
     marks: dict[str, FeedMark] = field(default_factory=dict)
+    #: :func:`feeds_key` of the feed list the published feed index lists, when it was published.
+    index: str | None = None
 
     def todo(self, feeds: Sequence[FeedConfig], store: Store, full: bool) -> list[FeedConfig]:
         """The feeds to render, in config order: all of them on a full build or without a usable record."""
         state = None if full else _load(self.out, self.store_url)
         if state is None or micros(self.now) < state[1]:
             return list(feeds)
-        token, last_now_us, self.marks = state
+        token, last_now_us, self.marks, self.index = state
         changed = store.changes_since(token)
         if changed is None:
             self.marks = {}
@@ -108,6 +112,7 @@ class Plan:
             "token": token,
             "now_us": micros(self.now),
             "feeds": {n: [m.config, list(m.floor) if m.floor else None, m.clamped] for n, m in self.marks.items() if n in names},
+            "index": self.index,
         }
         try:
             atomic_write(self.out / STATE_NAME, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
@@ -115,13 +120,23 @@ class Plan:
             (self.out / STATE_NAME).unlink(missing_ok=True)  # a stale record would skip feeds wrongly
 
 
-def _load(out: Path, store_url: str) -> tuple[int, int, dict[str, FeedMark]] | None:
+def feeds_key(feeds: Sequence[FeedConfig], *context: object) -> str:
+    """One digest of the feed list, in order, and *context* (the rest of the config the feed
+    index reads): everything ``index.json`` and the OPML are made of."""
+    h = hashlib.blake2b(f"{__version__}\0{context!r}\n".encode(), digest_size=12)
+    for f in feeds:
+        h.update(f"{f.name}\0{config_digest(f)}\n".encode())
+    return h.hexdigest()
+
+
+def _load(out: Path, store_url: str) -> tuple[int, int, dict[str, FeedMark], str | None] | None:
     try:
         record = json.loads((out / STATE_NAME).read_bytes())
         if record["format"] != _FORMAT or record["feedhub"] != __version__ or record["store"] != store_url:
             return None
         marks = {n: FeedMark(c, (int(f[0]), str(f[1])) if f else None, bool(k)) for n, (c, f, k) in record["feeds"].items()}
-        return int(record["token"]), int(record["now_us"]), marks
+        index = record.get("index")
+        return int(record["token"]), int(record["now_us"]), marks, index if isinstance(index, str) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
