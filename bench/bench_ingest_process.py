@@ -1,6 +1,6 @@
 """`feedhub ingest FILE` timed from outside, as the whole process a user runs (issue 15, "Ingest").
 
-    python bench/bench_ingest_process.py [--n 100000] [--repeat 3] [--no-postgres]
+    python bench/bench_ingest_process.py [--n 100000] [--repeat 3] [--no-postgres] [--compare OLD/src]
 
 Two corpora, cached under ``bench/.work/``: the project's own (``bench/corpus.py``, about 2.5 KB
 an article) and one of about 3 KB articles with 3 % hostile titles.  For each it times, as fresh
@@ -79,11 +79,13 @@ def hostile_ndjson(n: int) -> Path:
     return path
 
 
-def _run(argv: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall and CPU seconds (user + system of the child and everything it waited for) of *argv*."""
+def _run(argv: list[str], cwd: Path, src: str | None = None) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system of the child and everything it waited for) of *argv*;
+    with *src*, feedhub is imported from that source tree instead."""
+    env = {**os.environ, "PYTHONPATH": src} if src else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
@@ -97,11 +99,12 @@ def _feedhub() -> list[str]:
     return [script] if script else [sys.executable, "-m", "feedhub"]
 
 
-def _ingest_once(path: Path, make: Callable[[], AbstractContextManager[str]]) -> tuple[float, float, str]:
+def _ingest_once(path: Path, make: Callable[[], AbstractContextManager[str]], src: str | None = None) -> tuple[float, float, str]:
     with make() as url, tempfile.TemporaryDirectory(prefix="bench-ingest-") as d:
         config = Path(d) / "config.toml"
         config.write_text(CONFIG.format(url=url, out=Path(d) / "feeds"))
-        return _run([*_feedhub(), "--config", str(config), "ingest", str(path)], Path(d))
+        command = [sys.executable, "-m", "feedhub"] if src else _feedhub()
+        return _run([*command, "--config", str(config), "ingest", str(path)], Path(d), src)
 
 
 def _row(label: str, runs: list[tuple[float, float, str]], n: int, floor: float | None) -> str:
@@ -111,7 +114,7 @@ def _row(label: str, runs: list[tuple[float, float, str]], n: int, floor: float 
     return f"| {label} | {wall:.2f} | {n / wall:,.0f} | {ratio} | {cpu:.2f} | {', '.join(f'{r[0]:.2f}' for r in runs)} |"
 
 
-def bench(name: str, path: Path, n: int, repeat: int, backends: dict[str, Callable[[], AbstractContextManager[str]]]) -> None:
+def bench(name: str, path: Path, n: int, repeat: int, backends: dict[str, Callable[[], AbstractContextManager[str]]], compare: str | None) -> None:
     size = path.stat().st_size / 1e6
     print(f"\n## {name}: {n:,} articles, {size:.0f} MB ({size * 1e3 / n:.1f} KB each), {os.cpu_count()} cores\n")
     print("| process | median s | articles/s | × floor | CPU s | runs (s) |")
@@ -122,11 +125,15 @@ def bench(name: str, path: Path, n: int, repeat: int, backends: dict[str, Callab
     print(_row("floor: python -c (read lines, json.loads each)", floor_runs, n, None), flush=True)
     summaries = []
     for backend, make in backends.items():
-        runs = []
-        for _ in range(repeat):
+        runs, others = [], []
+        for _ in range(repeat):  # interleaved with the other tree's runs: both see the same load
             loads.append(os.getloadavg()[0])
             runs.append(_ingest_once(path, make))
+            if compare:
+                others.append(_ingest_once(path, make, compare))
         summaries.append(f"{backend}: {runs[-1][2]}")
+        if compare:
+            print(_row(f"feedhub ingest FILE → {backend}, {compare}", others, n, floor))
         print(_row(f"feedhub ingest FILE → {backend} (new store)", runs, n, floor), flush=True)
     print(f"\n<!-- {'; '.join(summaries)} -->")
     print(f"<!-- 1-minute load average before each run: {', '.join(f'{x:.2f}' for x in loads)} -->")
@@ -150,12 +157,13 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--no-postgres", action="store_true", help="SQLite only")
     p.add_argument("--only", choices=["bench", "hostile"], help="one corpus")
+    p.add_argument("--compare", metavar="SRC", help="also time feedhub imported from SRC (e.g. an older tree's src/), interleaved")
     args = p.parse_args()
     print(f"# `feedhub ingest` as a whole process ({_feedhub()[0]}), load average {os.getloadavg()}")
     for name, path in corpora(args.n):
         if args.only and not name.startswith("bench" if args.only == "bench" else "~3"):
             continue
-        bench(name, path, args.n, args.repeat, _backends(not args.no_postgres))
+        bench(name, path, args.n, args.repeat, _backends(not args.no_postgres), args.compare)
 
 
 if __name__ == "__main__":
