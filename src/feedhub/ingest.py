@@ -25,9 +25,9 @@ from .store import ArticleRecord, Store, UpsertResult, to_record
 __all__ = ["BATCH", "IngestReport", "Rejection", "decode_line", "ingest_files", "ingest_stream", "may_hold_illegal", "read_records"]
 
 BATCH = 10_000
-#: Worker processes that prepare records of a large file; none on a single core.  One per
-#: core even though this process works too: it mostly waits on SQLite (2 cores: 9,700/s
-#: with one worker, 12,900/s with two, on the benchmark corpus).
+#: Worker processes that prepare records of a large input; none on a single core.  One per
+#: core even though this process works too: preparing costs workers about 14 CPU s per
+#: 100,000 bench articles, this process's SQL and reading about 9 (bench_ingest_process.py).
 WORKERS = min(4, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
 #: Inputs at least this large (about 2,000 articles), files or pipes, are prepared by the workers.
 PARALLEL_BYTES = 4 * 1024 * 1024
