@@ -241,7 +241,7 @@ def test_batch_larger_than_ingest_batch_all_stored(cli, site, monkeypatch):
 def test_worker_processes_report_and_store_exactly_what_in_process_ingest_does(cli, site, monkeypatch, workers):
     monkeypatch.setattr(ingest, "PARALLEL_BYTES", 0)  # every file counts as large
     monkeypatch.setattr(ingest, "WORKERS", workers)
-    monkeypatch.setattr(ingest, "_CHUNK", 7)  # many chunks, so order across workers matters
+    monkeypatch.setattr(ingest, "_BLOCK_BYTES", 1500)  # many blocks, so order across workers matters
     lines = [json.dumps(record(n), ensure_ascii=False) for n in range(1, 60)]
     lines[9] = json.dumps(record(10, published="kemarin"))
     lines[19] = '{"id": "art-20", "title": broken'
@@ -505,7 +505,7 @@ HOSTILE_LINES = [
 def test_hostile_records_cost_only_themselves(cli, site, monkeypatch, workers):
     monkeypatch.setattr(ingest, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(ingest, "WORKERS", workers)
-    monkeypatch.setattr(ingest, "_CHUNK", 3)
+    monkeypatch.setattr(ingest, "_BLOCK_BYTES", 700)
     lines = [json.dumps(record(1))] + [line for line, _ in HOSTILE_LINES] + [json.dumps(record(2))]
     (site / "a.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, err = cli("a.ndjson")
@@ -532,6 +532,36 @@ def test_file_over_four_mib_in_worker_processes_keeps_its_good_records(cli, site
     code, out, err = cli("big.ndjson")
     assert (code, out) == (1, [summary(new=3998, rejected=2)])
     assert [e.split(" (record)")[0].split(" id=")[0] for e in err] == ["rejected: big.ndjson:1001", "rejected: big.ndjson:1501"]
+
+
+def test_a_large_pipe_is_prepared_in_worker_processes_too(cli, site, monkeypatch):
+    # stdin's size is unknown until read: the first 4 MiB decide, as a file's size does.
+    monkeypatch.setattr(ingest, "WORKERS", 2)
+    real_prepare = ingest._prepare
+
+    def noting_process(*args):  # runs in whichever process prepares the record
+        lineno, result, warnings = real_prepare(*args)
+        return lineno, result, [*warnings, f"prepared by {os.getpid()}"]
+
+    monkeypatch.setattr(ingest, "_prepare", noting_process)
+    lines = [json.dumps(record(n, summary="Ringkasan. " * 60)) for n in range(1, 4001)]
+    lines[2999] = json.dumps(record(3000, published="kemarin"))
+    data = ("\n".join(lines) + "\n").encode()
+    assert len(data) >= ingest.PARALLEL_BYTES
+    (site / "big.ndjson").write_bytes(data)
+    # A real pipe from another process (a thread's write end would be inherited by the workers).
+    with subprocess.Popen(["cat", "big.ndjson"], stdout=subprocess.PIPE) as feeder:
+        assert feeder.stdout is not None
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(feeder.stdout))
+        code, out, err = cli("-")
+    assert (code, out) == (1, [summary(new=3999, rejected=1)])
+    assert [e for e in err if e.startswith("rejected")] == ["rejected: <stdin>:3000 id=art-3000: published: cannot read date 'kemarin'"]
+    preparers = {e.rsplit(" ", 1)[1] for e in err if "prepared by" in e}
+    assert len([e for e in err if "prepared by" in e]) == 3999  # every stored record, once
+    assert preparers - {str(os.getpid())}, "no record was prepared in a worker process"
+    with opened(site) as store:
+        assert store.count(None) == 3999
+        assert store.get("art-4000").title == make_article(4000).title
 
 
 def test_json_array_element_too_deep_or_too_large_costs_that_element(cli, site):

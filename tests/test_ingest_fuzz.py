@@ -227,8 +227,8 @@ def test_hostile_files_in_process(data: bytes) -> None:
 @settings(SUITE, max_examples=max(EXAMPLES // 50, 8))
 @given(files())
 def test_hostile_files_in_worker_processes(data: bytes) -> None:
-    # The worker path needs a real file (its size decides); every size counts as large here.
-    with mock.patch.object(ingest, "PARALLEL_BYTES", 0), mock.patch.object(ingest, "WORKERS", 2), mock.patch.object(ingest, "_CHUNK", 4):
+    # Every size counts as large here, and blocks are small: many of them, out of order.
+    with mock.patch.object(ingest, "PARALLEL_BYTES", 0), mock.patch.object(ingest, "WORKERS", 2), mock.patch.object(ingest, "_BLOCK_BYTES", 512):
         store = open_store("sqlite:///:memory:", create=True)
         fd, path = tempfile.mkstemp(suffix=".ndjson")
         try:

@@ -308,7 +308,7 @@ def parse_article(raw: Any, site_tz: tzinfo, site_language: str, *, strip: bool 
 
     Raises :class:`ArticleError` holding every problem found (``e.problems``).  *strip* False
     skips the per-field search for XML-illegal characters; only for a record whose raw line
-    :func:`feedhub.ingest.may_hold_illegal` cleared.  With *now*, an ``updated`` time after it
+    :func:`feedhub.ingest_read.may_hold_illegal` cleared.  With *now*, an ``updated`` time after it
     is a warning (renderers write the build time instead until then).
     """
     return _article(_Reader(read_id(raw), strip, site_tz, site_language), raw, now)

@@ -8,10 +8,9 @@ can stop the file: oversized, too deeply nested or unreadable records cost only 
 from __future__ import annotations
 
 import io
-import json
+import itertools
 import multiprocessing
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,35 +19,20 @@ from typing import IO
 
 from .contract import Deletion, parse_record
 from .errors import ArticleError, InputError, shown_id
-from .rules.limits import MAX_DEPTH, MAX_RECORD_BYTES
-from .rules.xmlchars import C0_NOT_XML
+from .ingest_read import BLOCK_BYTES, Array, array_records, block_lines, blocks, decode_line, may_hold_illegal, open_source, read_records
 from .store import ArticleRecord, Store, UpsertResult, to_record
 
+__all__ = ["BATCH", "IngestReport", "Rejection", "decode_line", "ingest_files", "ingest_stream", "may_hold_illegal", "read_records"]
+
 BATCH = 10_000
-#: Worker processes that prepare records of a large file; none on a single core.  One per
-#: core even though this process works too: it mostly waits on SQLite (2 cores: 9,700/s
-#: with one worker, 12,900/s with two, on the benchmark corpus).
+#: Worker processes that prepare records of a large input; none on a single core.  One per
+#: core even though this process works too: preparing costs workers about 14 CPU s per
+#: 100,000 bench articles, this process's SQL and reading about 9 (bench_ingest_process.py).
 WORKERS = min(4, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
-#: Files at least this large (about 2,000 articles) are prepared by the workers.
+#: Inputs at least this large (about 2,000 articles), files or pipes, are prepared by the workers.
 PARALLEL_BYTES = 4 * 1024 * 1024
-#: How many leading lines may fail to be JSON before the file is judged not JSON at all.
-SNIFF_LINES = 8
-_CHUNK = 500
-_BOM = b"\xef\xbb\xbf"
-# Both start with a literal, so re finds them at memchr speed.
-_ESCAPE_SUSPECT = re.compile(rb"\\(?:[bf]|u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF]))")
-_NONCHAR_UTF8 = re.compile(rb"\xef\xbf[\xbe\xbf]")
-# A string (escapes included) or a bracket: enough to find where a JSON value ends without
-# decoding it, to step over an array element json cannot decode.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
-_SCALAR = re.compile(r"[^\s,\]]+")
-_WS = re.compile(r"[ \t\r\n]*")
-# What surrogateescape turns an undecodable byte into.
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
-
-_HUGE_NUMBER = f"holds a number of more than {sys.get_int_max_str_digits():,} digits"
-
-_Line = tuple[int, bytes]
+#: Bytes of whole lines a worker is handed at a time (tests make it small: many blocks, out of order).
+_BLOCK_BYTES = BLOCK_BYTES
 _Prepared = tuple[int, "ArticleRecord | Deletion | ArticleError", list[str]]
 
 
@@ -90,257 +74,6 @@ class IngestReport:
         )
 
 
-# -- reading records ---------------------------------------------------------------------
-
-
-def read_records(name: str, stream: IO[bytes]) -> Iterator[tuple[int, object, bool]]:
-    """(line number, parsed JSON value or its ArticleError, may hold XML-illegal characters) for
-    each record of an NDJSON or JSON-array byte stream.
-
-    A record that is not UTF-8, not JSON, too big or too deep is yielded as an
-    :class:`ArticleError` so the rest of the file still gets in; a file that is not JSON at all
-    raises :class:`InputError`.  Lines stay bytes until json.loads: scanning bytes for what
-    could be XML-illegal is several times cheaper than scanning decoded text.
-    """
-    source = _open_source(name, stream)
-    if isinstance(source, _Array):
-        yield from _array_records(name, source.start, source.data)
-    elif source is not None:
-        for lineno, line in [*source.head, *source.rest]:
-            yield decode_line(lineno, line)
-
-
-def _lines(stream: IO[bytes]) -> Iterator[_Line]:
-    """Every line with its number; a UTF-8 byte order mark on line 1 removed."""
-    for lineno, line in enumerate(stream, 1):
-        yield lineno, line[len(_BOM) :] if lineno == 1 and line.startswith(_BOM) else line
-
-
-def _nonblank(lines: Iterator[_Line]) -> Iterator[_Line]:
-    return (item for item in lines if item[1].strip())
-
-
-@dataclass(frozen=True, slots=True)
-class _Array:
-    #: The line the array starts on, and the file's bytes from there.
-    start: int
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class _Ndjson:
-    #: The lines read to decide the file is NDJSON, then the rest (non-blank only).
-    head: list[_Line]
-    rest: Iterator[_Line]
-
-
-_Source = _Array | _Ndjson | None
-
-
-def _open_source(name: str, stream: IO[bytes]) -> _Source:
-    """Which kind of file *stream* is (JSON array or NDJSON), or None when it holds nothing.
-
-    A first line starting with ``[`` is an array unless that line is a JSON value of its own
-    and more lines follow (then it is one NDJSON record, rejected or not on its own merits).
-    """
-    lines = _lines(stream)
-    first = next(_nonblank(lines), None)
-    if first is None:
-        return None
-    if first[1].lstrip().startswith(b"["):
-        second = next(_nonblank(lines), None)
-        if second is None or not _whole_value(first[1]):
-            tail = [_gap(first[0], second), second[1] if second else b"", *(line for _, line in lines)]
-            return _Array(first[0], first[1] + b"".join(tail))
-        return _Ndjson([first, second], _nonblank(lines))
-    return _Ndjson(_sniff_ndjson(name, [first], _nonblank(lines)), _nonblank(lines))
-
-
-def _gap(first: int, second: _Line | None) -> bytes:
-    """The blank lines between the first two non-blank ones, so array line numbers stay true."""
-    return b"\n" * (second[0] - first - 1) if second else b""
-
-
-def _sniff_ndjson(name: str, head: list[_Line], lines: Iterator[_Line]) -> list[_Line]:
-    """Read on until a line is JSON: a bad line among good ones costs that record, but a file
-    none of whose first :data:`SNIFF_LINES` lines is JSON is not NDJSON at all."""
-    while not _is_json(head[-1][1]):
-        nxt = next(lines, None) if len(head) < SNIFF_LINES else None
-        if nxt is None:
-            try:
-                head[0][1].decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{name}: not UTF-8 text") from None
-            raise InputError(f"{name}: not JSON (expected one object per line or a JSON array)")
-        head.append(nxt)
-    return head
-
-
-def _is_json(line: bytes) -> bool:
-    try:
-        json.loads(line.decode("utf-8"), strict=False)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    except (RecursionError, ValueError):  # JSON, just too deep or with a huge number
-        return True
-    return True
-
-
-def _whole_value(line: bytes) -> bool:
-    """Whether *line* holds exactly one JSON value (however deep or large)."""
-    try:
-        text = line.decode("utf-8")
-        json.loads(text, strict=False)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    except (RecursionError, ValueError):
-        start = len(text) - len(text.lstrip())
-        end = _value_end(text, start)
-        return end is not None and not text[end:].strip()
-    return True
-
-
-def decode_line(lineno: int, line: bytes) -> tuple[int, object, bool]:
-    """One NDJSON line: its JSON value, or an ArticleError saying why it cannot be one record."""
-    if len(line) > MAX_RECORD_BYTES:
-        return lineno, _record_error(line, f"is {len(line):,} bytes; at most {MAX_RECORD_BYTES:,} per record"), False
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        # One garbled line costs one record, not the file (nor what was already stored).
-        return lineno, _record_error(line, "not UTF-8 text"), False
-    value = _loads(text)
-    if isinstance(value, _Unreadable):
-        return lineno, _record_error(line, value.reason), False
-    return lineno, value, may_hold_illegal(line)
-
-
-@dataclass(frozen=True, slots=True)
-class _Unreadable:
-    reason: str
-
-
-def _loads(text: str) -> object:
-    """The JSON value of one record, or why json cannot read it."""
-    try:
-        return json.loads(text, strict=False)
-    except json.JSONDecodeError as e:
-        return _Unreadable(f"not valid JSON: {e.msg} at column {e.colno}")
-    except RecursionError:
-        return _Unreadable(f"nested deeper than {MAX_DEPTH} levels")
-    except ValueError:  # the only other: an integer past Python's conversion limit
-        return _Unreadable(_HUGE_NUMBER)
-
-
-def _record_error(line: bytes, reason: str) -> ArticleError:
-    return ArticleError(_sniff_id(line), "(record)", reason)
-
-
-def may_hold_illegal(line: bytes) -> bool:
-    """Whether a raw JSON line can decode to a character XML 1.0 forbids.
-
-    Raw C0 controls (ingest reads JSON with strict=False, so they are stripped with a
-    warning rather than fatal), U+FFFE/U+FFFF in UTF-8, and the \\b, \\f and \\u
-    escapes of those and of lone surrogates (pairs are fine but rare).  Lines it
-    clears skip the per-field search in :func:`feedhub.contract.parse_article`.
-    """
-    return (
-        len(line.translate(None, C0_NOT_XML)) != len(line)
-        or _ESCAPE_SUSPECT.search(line) is not None
-        or _NONCHAR_UTF8.search(line) is not None
-    )
-
-
-def _sniff_id(line: bytes) -> str | None:
-    """The id of a broken record, when a plain ``"id": "..."`` is readable."""
-    m = re.search(rb'"id"\s*:\s*"((?:[^"\\]|\\.){1,200})"', line)
-    return m.group(1).decode("utf-8", "replace") if m else None
-
-
-# -- JSON arrays ----------------------------------------------------------------------------
-
-
-def _array_records(name: str, start: int, data: bytes) -> list[tuple[int, object, bool]]:
-    """Each element of a JSON array with the line it starts on; an element json cannot decode
-    (too deep, a huge number, not UTF-8) costs that element only.  A syntax error stops the
-    file before anything is stored: after one, where the next element starts is a guess."""
-    return list(_array_elements(name, start, data))
-
-
-def _array_elements(name: str, start: int, data: bytes) -> Iterator[tuple[int, object, bool]]:
-    try:
-        text, garbled = data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, garbled = data.decode("utf-8", "surrogateescape"), True
-    decoder = json.JSONDecoder(strict=False)
-    pos = _skip_ws(text, text.index("[") + 1)
-    lineno, counted = start, 0
-    while pos < len(text) and text[pos] != "]":
-        lineno, counted = lineno + text.count("\n", counted, pos), pos
-        end, value = _array_element(name, decoder, text, pos, start)
-        if garbled and _UNDECODABLE.search(text, pos, end):
-            value = ArticleError(_sniff_id(text[pos:end].encode("utf-8", "replace")), "(record)", "not UTF-8 text")
-        yield lineno, _checked_element(text[pos:end], value), True
-        pos = _after_element(name, text, end, start)
-    if pos >= len(text) or text[pos + 1 :].strip():
-        where = start + text.count("\n", 0, min(pos, len(text) - 1))
-        raise InputError(f"{name}:{where}: not valid JSON: " + ("Expecting ']'" if pos >= len(text) else "Extra data"))
-
-
-def _array_element(name: str, decoder: json.JSONDecoder, text: str, pos: int, start: int) -> tuple[int, object]:
-    """(end, value) of the element at *pos*; the value is an ArticleError json could not decode."""
-    try:
-        value, end = decoder.raw_decode(text, pos)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{name}:{e.lineno + start - 1}: not valid JSON: {e.msg}") from None
-    except (RecursionError, ValueError) as e:
-        skip = _value_end(text, pos)
-        if skip is None:
-            raise InputError(f"{name}:{start + text.count(chr(10), 0, pos)}: not valid JSON: an element never ends") from None
-        reason = f"nested deeper than {MAX_DEPTH} levels" if isinstance(e, RecursionError) else _HUGE_NUMBER
-        return skip, ArticleError(_sniff_id(text[pos:skip][:4096].encode("utf-8", "replace")), "(record)", reason)
-    return end, value
-
-
-def _checked_element(span: str, value: object) -> object:
-    """The element's value, or why it cannot be a record (its size)."""
-    if isinstance(value, ArticleError):
-        return value
-    size = len(span) if len(span) * 4 <= MAX_RECORD_BYTES else len(span.encode("utf-8", "surrogatepass"))
-    if size > MAX_RECORD_BYTES:
-        return ArticleError(_sniff_id(span[:4096].encode("utf-8", "replace")), "(record)", f"is {size:,} bytes; at most {MAX_RECORD_BYTES:,} per record")
-    return value
-
-
-def _after_element(name: str, text: str, end: int, start: int) -> int:
-    pos = _skip_ws(text, end)
-    if pos < len(text) and text[pos] == ",":
-        return _skip_ws(text, pos + 1)
-    if pos < len(text) and text[pos] == "]":
-        return pos
-    raise InputError(f"{name}:{start + text.count(chr(10), 0, pos)}: not valid JSON: expected ',' or ']'")
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    m = _WS.match(text, pos)
-    return m.end() if m else pos
-
-
-def _value_end(text: str, pos: int) -> int | None:
-    """Where the JSON value starting at *pos* ends, by brackets and strings alone; None if never."""
-    if text[pos] not in '[{"':
-        m = _SCALAR.match(text, pos)
-        return m.end() if m else None
-    depth = 0
-    for m in _TOKEN.finditer(text, pos):
-        token = m.group()
-        if token[0] != '"':
-            depth += 1 if token in "[{" else -1
-        if depth == 0:
-            return m.end()
-    return None
-
-
 # -- storing -----------------------------------------------------------------------------------
 
 
@@ -354,7 +87,7 @@ def ingest_files(paths: Iterable[str], store: Store, site_tz: tzinfo, site_langu
         # A missing or non-JSON file fails the command before anything is stored.
         for path in paths:
             if path != "-":
-                _read_file(path, _open_source)
+                _read_file(path, open_source)
     for path in paths:
         _read_file(path, lambda name, stream: _Batches(store, report).ingest(name, _prepared(name, stream, site)))
     return report
@@ -438,46 +171,40 @@ class _Site:
 def _prepared(name: str, stream: IO[bytes], site: _Site) -> Iterator[_Prepared]:
     """(line, store record, deletion or the record's error, warnings) for each record, in file order.
 
-    Decoding, validating and serialising cost about twice what the store's SQL does, so
-    a large NDJSON file is prepared in worker processes while this one only reads lines
-    and writes batches; small files, JSON arrays and pipes stay in-process.
+    Decoding, validating and serialising cost about three times what the store's SQL does,
+    so an NDJSON input of :data:`PARALLEL_BYTES` or more (a file or a pipe alike) is prepared
+    in worker processes while this one only reads blocks and writes batches; small inputs and
+    JSON arrays stay in-process.
     """
-    source = _open_source(name, stream)
+    source = open_source(name, stream)
     if source is None:
         return
-    if isinstance(source, _Array):
-        for lineno, value, suspect in _array_records(name, source.start, source.data):
+    if isinstance(source, Array):
+        for lineno, value, suspect in array_records(name, source.start, source.data):
             yield _prepare(lineno, value, suspect, site)
         return
     for lineno, line in source.head:
         yield _prepare(*decode_line(lineno, line), site)
-    if not _worth_workers(stream):
-        for lineno, line in source.rest:
-            yield _prepare(*decode_line(lineno, line), site)
+    rest = blocks(source.stream, source.next_line, _BLOCK_BYTES)
+    first = _leading_blocks(rest, PARALLEL_BYTES if WORKERS > 0 else None)
+    if WORKERS < 1 or sum(len(b) for _, b in first) < PARALLEL_BYTES:
+        for block in itertools.chain(first, rest):
+            yield from _prepare_block(block, site)
         return
     with multiprocessing.get_context("fork").Pool(WORKERS, _init_worker, (site,)) as pool:
-        for prepared in pool.imap(_prepare_chunk, _chunks(source.rest)):
+        for prepared in pool.imap(_prepare_block_in_worker, itertools.chain(first, rest)):
             yield from prepared
 
 
-def _worth_workers(stream: IO[bytes]) -> bool:
-    if WORKERS < 1:
-        return False
-    try:
-        return os.fstat(stream.fileno()).st_size >= PARALLEL_BYTES
-    except (OSError, ValueError, io.UnsupportedOperation):
-        return False  # a pipe or an in-memory stream: size unknown, stay in-process
-
-
-def _chunks(lines: Iterator[_Line]) -> Iterator[list[_Line]]:
-    chunk: list[_Line] = []
-    for item in lines:
-        chunk.append(item)
-        if len(chunk) >= _CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _leading_blocks(rest: Iterator[tuple[int, bytes]], enough: int | None) -> list[tuple[int, bytes]]:
+    """The blocks read until *enough* bytes (or the end) show whether workers are worth starting:
+    the size of a pipe is known only by reading it."""
+    first: list[tuple[int, bytes]] = []
+    size = 0
+    while enough is not None and size < enough and (block := next(rest, None)) is not None:
+        first.append(block)
+        size += len(block[1])
+    return first
 
 
 _WORKER_SITE: _Site | None = None
@@ -488,10 +215,13 @@ def _init_worker(site: _Site) -> None:
     _WORKER_SITE = site
 
 
-def _prepare_chunk(chunk: list[_Line]) -> list[_Prepared]:
+def _prepare_block_in_worker(block: tuple[int, bytes]) -> list[_Prepared]:
     assert _WORKER_SITE is not None, "set by the pool's initializer"
-    site = _WORKER_SITE
-    return [_prepare(*decode_line(lineno, line), site) for lineno, line in chunk]
+    return _prepare_block(block, _WORKER_SITE)
+
+
+def _prepare_block(block: tuple[int, bytes], site: _Site) -> list[_Prepared]:
+    return [_prepare(*decode_line(lineno, line), site) for lineno, line in block_lines(*block)]
 
 
 def _prepare(lineno: int, value: object, suspect: bool, site: _Site) -> _Prepared:
