@@ -84,7 +84,44 @@ def task_w1(a: dict) -> dict:
     if validate is not None:
         tmp = Path(a["tmp"])
         contenders["feedhub run_once (writes files)"] = lambda: w.run_once_fresh(config, store, NOW, ["feeds"], tmp)
-    return {"samples": _interleave(contenders, a["reps"]), "info": info}
+    samples = _interleave(contenders, a["reps"])
+    if validate is not None:
+        steady, info["steady"] = w1_steady(config, Path(a["store"]), Path(a["tmp"]), max(a["reps"], 7))
+        samples["feedhub run_once, one article changed (daemon steady state)"] = steady
+    return {"samples": samples, "info": info}
+
+
+def w1_steady(config, store_path: Path, tmp: Path, reps: int) -> tuple[list[float], dict]:
+    """The daemon's steady state: after a full build, the newest article changes (title and
+    ``updated``) before each ``run_once``; only ``run_once`` is timed, on a copy of the store."""
+    import dataclasses
+    import shutil
+    import tempfile
+
+    import workloads as w
+    from feedhub.build import run_once
+    from feedhub.model import FeedFilter
+
+    work = Path(tempfile.mkdtemp(prefix="steady-", dir=tmp))
+    try:
+        shutil.copyfile(store_path, work / "store.sqlite3")
+        cfg = dataclasses.replace(config, output_dir=work / "out", store=dataclasses.replace(config.store, url="sqlite:///" + str(work / "store.sqlite3")))
+        samples, rendered, written = [], [], []
+        with w.open_store(cfg.store.url) as store:
+            run_once(cfg, store, NOW, ["feeds"], full=True)
+            newest = store.newest(FeedFilter(), 1, until=NOW)[0]
+            for i in range(reps + 1):
+                store.upsert([dataclasses.replace(newest, title=f"{newest.title} ({i})", updated=NOW - timedelta(minutes=reps + 1 - i))])
+                gc.collect()
+                t = time.perf_counter()
+                report = run_once(cfg, store, NOW, ["feeds"])
+                if i:  # the first is the warm-up, as in _interleave
+                    samples.append(time.perf_counter() - t)
+                    rendered.append(len(report.results))
+                    written.append(report.count("written"))
+        return samples, {"rendered": rendered[-1], "written": written[-1], "skipped": report.skipped}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def task_w2(a: dict) -> dict:
