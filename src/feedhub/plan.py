@@ -31,6 +31,7 @@ from .config import FeedConfig
 from .formats import feed_paths
 from .model import Article, Facets
 from .publish import WriteError, atomic_write
+from .status import read_record
 from .store import Store
 from .store.records import facets, micros
 
@@ -131,7 +132,7 @@ def feeds_key(feeds: Sequence[FeedConfig], *context: object) -> str:
 
 def _load(out: Path, store_url: str) -> tuple[int, int, dict[str, FeedMark], str | None] | None:
     try:
-        record = json.loads((out / STATE_NAME).read_bytes())
+        record = read_record(out / STATE_NAME)
         if record["format"] != _FORMAT or record["feedhub"] != __version__ or record["store"] != store_url:
             return None
         marks = {n: FeedMark(c, (int(f[0]), str(f[1])) if f else None, bool(k)) for n, (c, f, k) in record["feeds"].items()}

@@ -117,9 +117,14 @@ def status_path(output_dir: Path) -> Path:
 
 
 def _read(output_dir: Path) -> dict[str, Any]:
+    return read_record(status_path(output_dir))
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """One of feedhub's JSON records in the output dir, or ``{}`` when missing or unreadable."""
     try:
         # O_NOFOLLOW: a link planted at the record's name is not ours to read.
-        fd = os.open(status_path(output_dir), os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as f:
             raw = json.loads(f.read().decode("utf-8"))
     except (OSError, ValueError):
