@@ -169,6 +169,11 @@ def _change_one(store) -> str:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process since its exec (VmHWM): ``ru_maxrss`` starts a child at the RSS
+    of the process that forked it, here the one that built the store."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
