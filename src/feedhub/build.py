@@ -89,7 +89,7 @@ class BuildReport:
         return f"built {', '.join(self.groups)}: {', '.join(parts)} in {self.seconds:.2f} s"
 
 
-def _warnings(doc: Document, problems: Iterable[Problem]) -> tuple[str, ...]:
+def _warnings(doc: Document | sitemaps.Unchanged, problems: Iterable[Problem]) -> tuple[str, ...]:
     """The renderer's warnings, one per left-out article (so the build report and the daemon's
     log name each once), then the validator's."""
     left_out = tuple(f"left out {x}" for x in doc.left_out)
@@ -264,7 +264,7 @@ class _ArchiveGate:
         self.gate.status[doc.path] = replace(
             prev, built_at=self.gate.built_at, validation="ok", problems=(), left_out=tuple(x.as_dict() for x in doc.left_out)
         )
-        result = OutputResult(doc.path, doc.kind, "unchanged", doc.items, prev.bytes, (), doc.warnings, doc.left_out)
+        result = OutputResult(doc.path, doc.kind, "unchanged", doc.items, prev.bytes, (), _warnings(doc, ()), doc.left_out)
         self.gate.report.results.append(result)
         return result
 

@@ -121,18 +121,15 @@ class LastmodClamp:
 class _Warnings:
     """A shard's warnings and left-out rows, each kept up to :data:`MAX_WARNINGS` and counted beyond."""
 
-    __slots__ = ("lines", "more", "left", "more_left", "hash")
+    __slots__ = ("lines", "more", "left", "more_left")
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.more = 0
         self.left: list[LeftOut] = []
         self.more_left = 0
-        #: Every note, kept or only counted: a shard's warnings and left-out rows are part of its digest.
-        self.hash = _digest()
 
     def add(self, line: str) -> None:
-        self.hash.update(line.encode("utf-8", "surrogatepass") + b"\n")
         if line.startswith(_SKIPPED):
             # A row carries no article id: the URL, in the message, names it.
             if len(self.left) < MAX_WARNINGS:
@@ -151,11 +148,6 @@ class _Warnings:
         left = tuple(self.left)
         self.lines, self.more, self.left, self.more_left = [], 0, [], 0
         return tuple(out), left
-
-    def digest(self) -> bytes:
-        """The notes since the last call, as one digest (then forgotten, like :meth:`take`)."""
-        done, self.hash = self.hash.digest(), _digest()
-        return done
 
 
 class _Held:
@@ -216,11 +208,13 @@ class _Shard:
         if len(self.pending) == BATCH:
             self.write("")
 
-    def close(self, notes: bytes) -> str:
-        """Write the tail; the shard's digest: its uncompressed bytes, sink and *notes* (its warnings)."""
+    def close(self) -> str:
+        """Write the tail; the shard's digest, of its sink and uncompressed bytes.
+
+        Warnings and left-out rows are not in it: they are noted afresh as the rows are planned,
+        whether the shard is then compressed or not."""
         self.write("")
         self._put(_TAIL)
-        self.hash.update(notes)
         return self.hash.hexdigest()
 
     def finish(self) -> bytes:
@@ -380,7 +374,7 @@ class ArchiveSitemap:
     def _close(self, shard: _Shard, reuse: Reuse | None) -> Document | Unchanged:
         path = numbered_path(self.cfg.path, len(self.listed) + 1, ".xml.gz" if self.cfg.gzip else ".xml")
         self.listed.append((path, shard.newest))
-        digest = self.digests[path] = shard.close(self.warn.digest())
+        digest = self.digests[path] = shard.close()
         warnings, left_out = self.warn.take()
         if reuse is not None and reuse(path, digest):
             return Unchanged(path, "sitemap", shard.count, digest, warnings, left_out)
