@@ -146,9 +146,16 @@ def unchanged(n: int, mix: str, recorded_at: str) -> None:
     before = rss_mb()
     built = list(rows(n, mix))
 
+    class Record:
+        def recorded(self, path: str) -> bool:
+            return path in recorded
+
+        def reusable(self, path: str, digest: str) -> bool:
+            return recorded.get(path) == digest
+
     def kept_pass() -> tuple[float, int]:
         t0 = time.perf_counter()
-        outs = list(ArchiveSitemap(_config(), SITE, SITE + "/").outputs(built, lambda path, digest: recorded.get(path) == digest))
+        outs = list(ArchiveSitemap(_config(), SITE, SITE + "/").outputs(built, Record()))
         return time.perf_counter() - t0, sum(isinstance(out, Unchanged) for out in outs)
 
     t, kept = min(kept_pass() for _ in range(2))
@@ -165,18 +172,20 @@ def build(kind: str, config_path: str) -> None:
     """One archive build of the bench store (``full`` or ``incremental``): time, outcomes, peak RSS."""
     from datetime import UTC
 
+    from measure import vm_hwm_mb  # ru_maxrss would start at the parent's, which may have built the store
+
     from feedhub.build import run_once
     from feedhub.config import load_config
     from feedhub.store import open_store
 
     config = load_config(Path(config_path))
-    before = rss_mb()
+    before = vm_hwm_mb() or 0.0
     with open_store(config.store.url) as store:
         t0 = time.perf_counter()
         report = run_once(config, store, datetime(2026, 1, 1, tzinfo=UTC), ["sitemaps"], full=kind == "full")
         t = time.perf_counter() - t0
     counts = ", ".join(f"{report.count(o)} {o}" for o in ("written", "unchanged", "rejected"))
-    print(f"  {kind:11s} build: {t:5.2f} s | {counts} | peak RSS {rss_mb():5.1f} MB (after imports {before:5.1f} MB)", flush=True)
+    print(f"  {kind:11s} build: {t:5.2f} s | {counts} | peak RSS (VmHWM) {vm_hwm_mb() or 0.0:5.1f} MB (after imports {before:5.1f} MB)", flush=True)
 
 
 def builds(sizes: list[int]) -> None:

@@ -191,3 +191,30 @@ def test_full_renders_every_shard_and_records_digests_an_old_record_lacks(builds
     report = run_once(builds.inc, builds.store, NOW, ["sitemaps"], full=True)
     assert sorted(builds.rendered) == shards and builds.kept == []
     assert {r.outcome for r in report.results} == {"unchanged"}
+
+
+def test_only_shards_with_a_recorded_digest_wait_for_it_the_rest_stream_as_in_a_full_render():
+    from feedhub.config import SitemapConfig
+    from feedhub.model import SitemapRow
+
+    cfg = SitemapConfig(max_urls=5, max_bytes=50 * 1024 * 1024, gzip=True, path="sitemap.xml", enabled=True)
+    rows = [SitemapRow(f"https://genpi.example/berita/{n}", "2024-06-19T20:30:00+07:00") for n in range(12)]
+    full = list(sitemaps.ArchiveSitemap(cfg, "https://genpi.example", "https://genpi.example/").documents(rows))
+
+    class OnlyTheSecond:
+        asked: list[str] = []
+
+        def recorded(self, path: str) -> bool:
+            return path == "sitemap-2.xml.gz"
+
+        def reusable(self, path: str, digest: str) -> bool:
+            self.asked.append(path)
+            return path == "sitemap-2.xml.gz"
+
+    reuse = OnlyTheSecond()
+    outs = list(sitemaps.ArchiveSitemap(cfg, "https://genpi.example", "https://genpi.example/").outputs(rows, reuse))
+    # A shard with no record streams into the compressor and is never offered for reuse; the index
+    # (a few lines, rendered anyway) always is.
+    assert reuse.asked == ["sitemap-2.xml.gz", "sitemap.xml"]
+    assert [type(o).__name__ for o in outs] == ["Document", "Unchanged", "Document", "Document"]
+    assert [o.data for o in outs if isinstance(o, Document)] == [full[0].data, full[2].data, full[3].data]

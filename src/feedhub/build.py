@@ -232,7 +232,7 @@ def _build_sitemaps(config: Config, store: Store, gate: _Gate) -> datetime | Non
     clamp = sitemaps.LastmodClamp(gate.now)
     archive = _ArchiveGate(gate, sitemaps.ArchiveSitemap(config.sitemap, config.site.url, config.base_url, clamp))
     rows = store.iter_sitemap_rows(until=clamp.now)
-    outputs = archive.renderer.outputs(rows, None if gate.full else archive.reusable)
+    outputs = archive.renderer.outputs(rows, None if gate.full else archive)
     _publish_set(outputs, archive, gate, config.sitemap.path, gate.report)
     gate(sitemaps.render_robots(_sitemap_urls(config)))
     return clamp.next
@@ -245,6 +245,10 @@ class _ArchiveGate:
 
     def __init__(self, gate: _Gate, renderer: sitemaps.ArchiveSitemap) -> None:
         self.gate, self.renderer = gate, renderer
+
+    def recorded(self, path: str) -> bool:
+        prev = self.gate.status.get(path)
+        return prev is not None and prev.digest is not None
 
     def reusable(self, path: str, digest: str) -> bool:
         prev = self.gate.status.get(path)

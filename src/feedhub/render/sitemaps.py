@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from ..config import SitemapConfig
 from ..document import Document, LeftOut
@@ -55,8 +55,15 @@ _FIXED = len(_HEAD) + len(_TAIL)
 #: How a row's skip note starts; such rows are reported as left out, not as warnings.
 _SKIPPED = "skipped url "
 
-#: Whether the published file at a path was rendered from a digest (the builder knows; a renderer does no I/O).
-Reuse = Callable[[str, str], bool]
+class Reuse(Protocol):
+    """What the caller knows of the published files (a renderer does no I/O)."""
+
+    def recorded(self, path: str) -> bool:
+        """Whether a digest is recorded for *path*: only then is its shard held back uncompressed
+        until its digest is known (else it streams into the compressor, as in a full render)."""
+
+    def reusable(self, path: str, digest: str) -> bool:
+        """Whether the published file at *path* was rendered from *digest*."""
 
 
 def _digest() -> hashlib._Hash:
@@ -217,6 +224,10 @@ class _Shard:
         self._put(_TAIL)
         return self.hash.hexdigest()
 
+    @property
+    def held(self) -> bool:
+        return isinstance(self.sink, _Held)
+
     def finish(self) -> bytes:
         """The shard's bytes (a held shard is compressed now, from the same pieces)."""
         if isinstance(self.sink, _Held):
@@ -354,8 +365,7 @@ class ArchiveSitemap:
         :attr:`digests` holds every output's digest for the caller to record.
         """
         it = iter(rows)
-        held = reuse is not None
-        shard = _Shard(self.cfg.gzip, held)
+        shard = self._open(reuse)
         while chunk := self._read(it, shard):
             if self._take_whole(chunk, shard):
                 continue
@@ -365,18 +375,24 @@ class ArchiveSitemap:
                     continue
                 if shard.count == self.cfg.max_urls or shard.size + len(text) > self.cfg.max_bytes:
                     yield self._close(shard, reuse)
-                    shard = _Shard(self.cfg.gzip, held)
+                    shard = self._open(reuse)
                 shard.add(text, lastmod)
         if shard.count or not self.listed:
             yield self._close(shard, reuse)
         yield self._index(reuse)
 
+    def _next_path(self) -> str:
+        return numbered_path(self.cfg.path, len(self.listed) + 1, ".xml.gz" if self.cfg.gzip else ".xml")
+
+    def _open(self, reuse: Reuse | None) -> _Shard:
+        return _Shard(self.cfg.gzip, held=reuse is not None and reuse.recorded(self._next_path()))
+
     def _close(self, shard: _Shard, reuse: Reuse | None) -> Document | Unchanged:
-        path = numbered_path(self.cfg.path, len(self.listed) + 1, ".xml.gz" if self.cfg.gzip else ".xml")
+        path = self._next_path()
         self.listed.append((path, shard.newest))
         digest = self.digests[path] = shard.close()
         warnings, left_out = self.warn.take()
-        if reuse is not None and reuse(path, digest):
+        if reuse is not None and shard.held and reuse.reusable(path, digest):
             return Unchanged(path, "sitemap", shard.count, digest, warnings, left_out)
         return Document(path, "sitemap", shard.finish(), shard.count, warnings, left_out)
 
@@ -392,7 +408,7 @@ class ArchiveSitemap:
         listed = _digest()
         listed.update(f"{self.cfg.path} {GZIP_LEVEL}\n{text}".encode("utf-8", "surrogatepass"))
         digest = self.digests[self.cfg.path] = listed.hexdigest()
-        if reuse is not None and reuse(self.cfg.path, digest):
+        if reuse is not None and reuse.reusable(self.cfg.path, digest):
             return Unchanged(self.cfg.path, "sitemap-index", len(self.listed), digest, tuple(warnings))
         index = encode(self.cfg.path, text)
         return Document(self.cfg.path, "sitemap-index", index, len(self.listed), tuple(warnings))
