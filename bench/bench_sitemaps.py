@@ -17,15 +17,28 @@ Per run:
   minus the time to generate the rows alone, and peak RSS (after imports) is this pass's;
 - ``gz`` and ``plain``: the same rows from a prebuilt list, timed with nothing to subtract,
   written gzip-compressed (level 6, as published) and uncompressed (the Python work alone).
+
+``--unchanged`` (issue 15) times the archive a build makes when no row changed: every shard's
+digest matches the one recorded at the last build, so nothing is compressed (nor, in a build,
+validated).  The recorded digests come from a full render in another process; the rows are a
+prebuilt list (generation is not subtracted, so load on the machine cannot make it negative),
+and the full render of the same list (``gz``) is timed beside it.
+
+``--builds 100000,1000000`` times whole archive builds on the bench stores (``fixtures.store``,
+built and cached on first use): ``run_once(groups=["sitemaps"])`` reading the store, validating
+and publishing, once with ``full=True`` into an empty output dir, then twice with nothing changed
+(the daemon's steady state), each in its own process for its own peak RSS.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -108,6 +121,88 @@ def child(n: int, mix: str) -> None:
     )
 
 
+def _config():
+    from feedhub.config import SitemapConfig
+
+    return SitemapConfig(max_urls=50_000, max_bytes=50 * 1024 * 1024, gzip=True, path="sitemap.xml", enabled=True)
+
+
+def digests(n: int, mix: str, into: str) -> None:
+    """A full render's digests by path, as the status record keeps them."""
+    from feedhub.render.sitemaps import ArchiveSitemap
+
+    archive = ArchiveSitemap(_config(), SITE, SITE + "/")
+    for _ in archive.documents(rows(n, mix)):
+        pass
+    Path(into).write_text(json.dumps(archive.digests))
+
+
+def unchanged(n: int, mix: str, recorded_at: str) -> None:
+    """Every shard and the index proven unchanged against *recorded_at*: time (from a prebuilt row
+    list, as ``gz``, best of two) and peak RSS, with the full render of the same list beside it."""
+    from feedhub.render.sitemaps import ArchiveSitemap, Unchanged
+
+    recorded = json.loads(Path(recorded_at).read_text())
+    before = rss_mb()
+    built = list(rows(n, mix))
+
+    class Record:
+        def recorded(self, path: str) -> bool:
+            return path in recorded
+
+        def reusable(self, path: str, digest: str) -> bool:
+            return recorded.get(path) == digest
+
+    def kept_pass() -> tuple[float, int]:
+        t0 = time.perf_counter()
+        outs = list(ArchiveSitemap(_config(), SITE, SITE + "/").outputs(built, Record()))
+        return time.perf_counter() - t0, sum(isinstance(out, Unchanged) for out in outs)
+
+    t, kept = min(kept_pass() for _ in range(2))
+    peak = rss_mb()
+    t_full = min(_render(_config(), built)[0] for _ in range(2))
+    print(
+        f"{n:>9,} rows, {mix:8s}: unchanged: {kept} of {len(recorded)} kept | {t:5.2f} s ({t * 1e6 / n:4.2f} us/row) "
+        f"against gz {t_full:5.2f} s | peak RSS {peak:5.1f} MB with the row list (after imports {before:5.1f} MB)",
+        flush=True,
+    )
+
+
+def build(kind: str, config_path: str) -> None:
+    """One archive build of the bench store (``full`` or ``incremental``): time, outcomes, peak RSS."""
+    from datetime import UTC
+
+    from measure import vm_hwm_mb  # ru_maxrss would start at the parent's, which may have built the store
+
+    from feedhub.build import run_once
+    from feedhub.config import load_config
+    from feedhub.store import open_store
+
+    config = load_config(Path(config_path))
+    before = vm_hwm_mb() or 0.0
+    with open_store(config.store.url) as store:
+        t0 = time.perf_counter()
+        report = run_once(config, store, datetime(2026, 1, 1, tzinfo=UTC), ["sitemaps"], full=kind == "full")
+        t = time.perf_counter() - t0
+    counts = ", ".join(f"{report.count(o)} {o}" for o in ("written", "unchanged", "rejected"))
+    print(f"  {kind:11s} build: {t:5.2f} s | {counts} | peak RSS (VmHWM) {vm_hwm_mb() or 0.0:5.1f} MB (after imports {before:5.1f} MB)", flush=True)
+
+
+def builds(sizes: list[int]) -> None:
+    import shutil
+
+    import fixtures
+
+    me = str(Path(__file__).resolve())
+    for n in sizes:
+        out = fixtures.WORK / "tmp" / f"archive-n{n}"
+        shutil.rmtree(out, ignore_errors=True)
+        config = fixtures.config(f"archive-n{n}", fixtures.store(n), out)
+        print(f"{n:>9,} articles:", flush=True)
+        for kind in ("full", "incremental", "incremental"):
+            subprocess.run([sys.executable, me, "--build", kind, str(config)], check=True)
+
+
 def levels() -> None:
     from feedhub.config import SitemapConfig
     from feedhub.render._xmltext import gzip_bytes
@@ -133,18 +228,34 @@ def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--rows":
         child(int(sys.argv[2]), sys.argv[3])
         return
+    if len(sys.argv) == 5 and sys.argv[1] in ("--digests", "--kept"):
+        (digests if sys.argv[1] == "--digests" else unchanged)(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+        return
+    if len(sys.argv) == 4 and sys.argv[1] == "--build":
+        build(sys.argv[2], sys.argv[3])
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "--builds":
+        builds([int(s) for s in sys.argv[2].split(",")])
+        return
     if sys.argv[1:] == ["--levels"]:
         levels()
         return
+    args = sys.argv[1:]
+    only_unchanged = "--unchanged" in args
+    args = [a for a in args if a != "--unchanged"]
     sizes = [100_000, 1_000_000]
-    if len(sys.argv) == 3 and sys.argv[1] == "--sizes":
-        sizes = [int(s) for s in sys.argv[2].split(",")]
+    if len(args) == 2 and args[0] == "--sizes":
+        sizes = [int(s) for s in args[1].split(",")]
     me = str(Path(__file__).resolve())
     print(f"python {sys.version.split()[0]}")
-    subprocess.run([sys.executable, me, "--levels"], check=True)
+    if not only_unchanged:
+        subprocess.run([sys.executable, me, "--levels"], check=True)
     for n in sizes:
         for mix in MIXES:
             subprocess.run([sys.executable, me, "--rows", str(n), mix], check=True)
+            with tempfile.NamedTemporaryFile(suffix=".json") as f:
+                subprocess.run([sys.executable, me, "--digests", str(n), mix, f.name], check=True)
+                subprocess.run([sys.executable, me, "--kept", str(n), mix, f.name], check=True)
 
 
 if __name__ == "__main__":

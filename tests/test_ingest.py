@@ -224,8 +224,8 @@ def test_identical_duplicate_within_one_file_counts_unchanged(cli, site):
 
 
 def test_batch_larger_than_ingest_batch_all_stored(cli, site, monkeypatch):
-    monkeypatch.setattr(ingest, "BATCH", 2000)
-    n = 5000
+    monkeypatch.setattr(ingest, "BATCH", 200)
+    n = 500
     assert n > 2 * ingest.BATCH  # several transactions, a partial last one
     write_ndjson(site / "big.ndjson", (record(i) for i in range(1, n + 1)))
     assert cli("big.ndjson") == (0, [summary(new=n)], [])

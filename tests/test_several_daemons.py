@@ -44,6 +44,7 @@ from feedhub.store import open_store
 from test_daemon import ARTICLE_URL, RunningDaemon, article, config_text, links, locs, read, wait_until
 
 pg_url = test_store.pg_url
+_pg_database = test_store._pg_database
 
 #: The timers are 1 s; "within one interval" gets this much room on a busy shared machine.
 TAKEOVER = 15.0

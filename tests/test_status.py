@@ -26,7 +26,7 @@ CONFIG = TWO_FEEDS_TOML + """\
 [sitemap]
 max_urls = 4
 """
-FIELDS = {"path", "kind", "items", "bytes", "sha256", "written_at", "built_at", "validation", "problems", "left_out"}
+FIELDS = {"path", "kind", "items", "bytes", "sha256", "written_at", "built_at", "validation", "problems", "left_out", "digest"}
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The store, written against the :class:`feedhub.store.Store` protocol (issues 2, 13, 17).
 
 Every test taking the ``store`` or ``store_url`` fixture runs once per backend in
-``BACKENDS``: SQLite in a temporary file, PostgreSQL in a fresh database created
-for that test alone and dropped after it (so parallel runs never collide).  The
+``BACKENDS``: SQLite in a temporary file, PostgreSQL in a database of the test process's own,
+emptied before each test (so parallel runs never collide), and dropped at the end.  The
 server is ``$FEEDHUB_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``,
 the one ``.ci/postgres`` provides).  Without a server the PostgreSQL cases skip
 with the reason, except under ``CI``, where they fail: CI must test both.
@@ -53,17 +53,41 @@ def _admin():
     pytest.skip(f"{reason} (start one with .ci/postgres)")
 
 
-@pytest.fixture
-def pg_url():
-    """The URL of a new, empty database that exists for this test only."""
-    admin = _admin()
-    name = f"feedhub_test_{uuid.uuid4().hex[:16]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@pytest.fixture(scope="session")
+def _pg_database():
+    """A database of this test process's own, created once and dropped at the end (see ``pg_url``)."""
+    names: list[str] = []
+    yield names
+    if names:
+        admin = _admin()
+        admin.execute(f'DROP DATABASE IF EXISTS "{names[0]}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def pg_url(_pg_database):
+    """The URL of an empty database no other test uses meanwhile.
+
+    Each test process has one database; every test starts by ending whatever sessions are still
+    connected to it (their advisory locks go with them) and dropping everything in it.  Creating
+    a database per test cost about a second each on a busy machine (PostgreSQL 15 copies the
+    template through its WAL).
+    """
+    admin = _admin()
+    try:
+        if not _pg_database:
+            _pg_database.append(f"feedhub_test_{uuid.uuid4().hex[:16]}")
+            admin.execute(f'CREATE DATABASE "{_pg_database[0]}"')
+        url = ADMIN_URL.rsplit("/", 1)[0] + "/" + _pg_database[0]
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (_pg_database[0],))
+    finally:
+        admin.close()
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("DROP SCHEMA public CASCADE")
+        db.execute("CREATE SCHEMA public")
+    return url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -739,27 +763,20 @@ def test_a_backend_whose_driver_is_missing_is_one_line_store_error(monkeypatch):
     assert "pw" not in str(excinfo.value)
 
 
-@pytest.mark.slow  # two pytest subprocesses: CI runs it, `-m "not slow"` skips it
 @pytest.mark.parametrize("ci", [True, False], ids=["CI-fails", "local-skips"])
-def test_unreachable_postgres_fails_under_ci_and_skips_locally(tmp_path, ci):
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["FEEDHUB_TEST_POSTGRES"] = "postgresql://postgres@127.0.0.1:1/postgres"  # nothing listens on port 1
+def test_unreachable_postgres_fails_under_ci_and_skips_locally(request, monkeypatch, ci):
+    # The fixture itself, in this process: a pytest run in a subprocess (as before) cost 5 s a case.
+    monkeypatch.setitem(globals(), "ADMIN_URL", "postgresql://postgres@127.0.0.1:1/postgres")  # nothing listens on port 1
     if ci:
-        env["CI"] = "true"
-    here = os.path.dirname(__file__)
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rs", f"{here}/test_store.py::test_get_unknown_id_is_none"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-    )
-    if ci:
-        assert proc.returncode == 1, proc.stdout
-        assert "1 passed, 1 error" in proc.stdout and "CI must test PostgreSQL" in proc.stdout
+        monkeypatch.setenv("CI", "true")
     else:
-        assert proc.returncode == 0, proc.stdout
-        assert "1 passed, 1 skipped" in proc.stdout and "no PostgreSQL at postgresql://postgres@127.0.0.1:1/postgres" in proc.stdout
+        monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.fail.Exception if ci else pytest.skip.Exception) as excinfo:
+        request.getfixturevalue("pg_url")
+    if ci:
+        assert "CI must test PostgreSQL" in str(excinfo.value)
+    else:
+        assert "no PostgreSQL at postgresql://postgres@127.0.0.1:1/postgres" in str(excinfo.value)
 
 
 def test_store_modules_import_one_way():

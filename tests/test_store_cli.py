@@ -14,6 +14,7 @@ from feedhub.store.migrations import SCHEMA_VERSION
 
 # The backends' fixtures, defined once in test_store.py.
 pg_url = test_store.pg_url
+_pg_database = test_store._pg_database
 store_url = test_store.store_url
 
 

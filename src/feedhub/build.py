@@ -9,13 +9,15 @@ which rule failed where.  The other outputs are still published.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import families, publish
 from .config import Config, FeedConfig
@@ -94,7 +96,7 @@ class BuildReport:
         return f"built {', '.join(self.groups)}: {', '.join(parts)} in {self.seconds:.2f} s"
 
 
-def _warnings(doc: Document, problems: Iterable[Problem]) -> tuple[str, ...]:
+def _warnings(doc: Document | sitemaps.Unchanged, problems: Iterable[Problem]) -> tuple[str, ...]:
     """The renderer's warnings, one per left-out article (so the build report and the daemon's
     log name each once), then the validator's."""
     left_out = tuple(f"left out {x}" for x in doc.left_out)
@@ -163,8 +165,9 @@ class _Gate:
 def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] = GROUPS, *, full: bool = False) -> BuildReport:
     """Build *groups* as of *now* and publish every document that validates.
 
-    Only the documents a change since the last build can reach are rendered (``feedhub.plan``);
-    *full* renders all of them, and gives the same bytes."""
+    Only the documents a change since the last build can reach are rendered (``feedhub.plan``,
+    and archive shards whose text the status record proves unchanged); *full* renders all of
+    them, and gives the same bytes."""
     started = time.perf_counter()
     chosen = tuple(g for g in GROUPS if g in set(groups))
     report = BuildReport(now=now, groups=chosen)
@@ -258,7 +261,7 @@ def _build_news(config: Config, store: Store, gate: _Gate) -> datetime | None:
         return None
     unclamp: list[datetime | None] = []
     docs, gate.report.news_expiry = _news_documents(config, store, gate.now, unclamp)
-    _publish_set(docs, gate, config.news_sitemap.path, gate.report)
+    _publish_set(docs, gate, gate, config.news_sitemap.path, gate.report)
     return _earliest(*unclamp)
 
 
@@ -266,9 +269,61 @@ def _build_sitemaps(config: Config, store: Store, gate: _Gate) -> datetime | Non
     if not config.sitemap.enabled:
         return None
     clamp = sitemaps.LastmodClamp(gate.now)
-    _publish_set(_archive_documents(config, store, clamp), gate, config.sitemap.path, gate.report)
+    archive = _ArchiveGate(gate, sitemaps.ArchiveSitemap(config.sitemap, config.site.url, config.base_url, clamp))
+    rows = store.iter_sitemap_rows(until=clamp.now)
+    outputs = archive.renderer.outputs(rows, None if gate.full else archive)
+    _publish_set(outputs, archive, gate, config.sitemap.path, gate.report)
     gate(sitemaps.render_robots(_sitemap_urls(config)))
     return clamp.next
+
+
+class _ArchiveGate:
+    """The gate for archive shards and their index: one whose digest matches the record of the
+    file still on disk is reported ``unchanged`` without being rendered (issue 15); every other
+    goes through the gate, and the digest of what passed is recorded for the next build."""
+
+    def __init__(self, gate: _Gate, renderer: sitemaps.ArchiveSitemap) -> None:
+        self.gate, self.renderer = gate, renderer
+
+    def recorded(self, path: str) -> bool:
+        prev = self.gate.status.get(path)
+        return prev is not None and prev.digest is not None
+
+    def reusable(self, path: str, digest: str) -> bool:
+        prev = self.gate.status.get(path)
+        return prev is not None and prev.digest == digest and _holds(self.gate.out, path, prev.bytes, prev.sha256)
+
+    def __call__(self, doc: Document | sitemaps.Unchanged, held_back: str | None = None) -> OutputResult:
+        if isinstance(doc, sitemaps.Unchanged):
+            return self._unchanged(doc)
+        result = self.gate(doc, held_back)
+        if result.outcome != "rejected":
+            # A rejected one keeps the digest of the last good file, which is still the one on disk.
+            self.gate.status[doc.path] = replace(self.gate.status[doc.path], digest=self.renderer.digests[doc.path])
+        return result
+
+    def _unchanged(self, doc: sitemaps.Unchanged) -> OutputResult:
+        prev = self.gate.status[doc.path]
+        self.gate.status[doc.path] = replace(
+            prev, built_at=self.gate.built_at, validation="ok", problems=(), left_out=tuple(x.as_dict() for x in doc.left_out)
+        )
+        result = OutputResult(doc.path, doc.kind, "unchanged", doc.items, prev.bytes, (), _warnings(doc, ()), doc.left_out)
+        self.gate.report.results.append(result)
+        return result
+
+
+def _holds(out: Path, path: str, size: int, sha256: str) -> bool:
+    """Whether *path* in *out* is a regular file (not a link) of *size* bytes hashing to *sha256*."""
+    try:
+        publish.check_inside(out, out / path)
+        fd = os.open(out / path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:  # missing, a planted link, or outside the output dir: render and write it
+        return False
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return False
+        return hashlib.file_digest(f, "sha256").hexdigest() == sha256
 
 
 #: What each group builds, in GROUPS order.
@@ -334,7 +389,12 @@ def _sitemap_urls(config: Config) -> list[str]:
     return urls
 
 
-def _publish_set(docs: Iterable[Document], gate: _Gate, index_path: str, report: BuildReport) -> None:
+_Doc = TypeVar("_Doc", Document, Document | sitemaps.Unchanged)
+
+
+def _publish_set(
+    docs: Iterable[_Doc], put: Callable[[_Doc, str | None], OutputResult], gate: _Gate, index_path: str, report: BuildReport
+) -> None:
     """Publish a set of numbered files plus their index, then drop numbered files it no longer lists.
 
     The index comes last and is held back when one of its parts was rejected (it would
@@ -349,8 +409,8 @@ def _publish_set(docs: Iterable[Document], gate: _Gate, index_path: str, report:
         produced.add(doc.path)
         if doc.path == index_path:
             held = f"not published: its part {rejected[0]} was rejected (the previous index and parts stay)" if rejected else None
-            index_ok = gate(doc, held).outcome != "rejected"
-        elif gate(doc).outcome == "rejected":
+            index_ok = put(doc, held).outcome != "rejected"
+        elif put(doc, None).outcome == "rejected":
             rejected.append(doc.path)
     if index_ok:
         _remove_stale_parts(gate, index_path, produced, report)

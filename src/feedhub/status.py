@@ -72,6 +72,9 @@ class OutputStatus:
     problems: tuple[str, ...] = ()
     #: Articles the last build could not write into this output: ``{id, field, rule, message}`` each.
     left_out: tuple[dict[str, str | None], ...] = ()
+    #: What the file on disk was rendered from, for outputs a build can skip when it is unchanged
+    #: (archive sitemap shards and their index); None for the others and for records before it.
+    digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
