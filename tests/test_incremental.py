@@ -206,5 +206,5 @@ def test_the_plans_filter_agrees_with_the_stores_query(flt, ops):
 def test_plan_without_a_record_renders_everything(tmp_path):
     config = parse_config(tomllib.loads(SITE_TOML + FEEDS_TOML), "incremental.toml", tmp_path)
     with open_store(str(tmp_path / "store.sqlite3"), create=True) as store:
-        plan = Plan(tmp_path, config.store.url, NOW)
+        plan = Plan(tmp_path, config.store.url, NOW, set())
         assert plan.todo(config.feeds, store, full=False) == list(config.feeds)

@@ -113,6 +113,8 @@ class _Gate:
         #: Saves the feeds plan record; run only after the status record is saved, so a build
         #: killed in between leaves the older plan (more renders), never a plan ahead of the status.
         self.save_plan: Callable[[], None] | None = None
+        #: Every file in the output dir when the build started (relative paths).
+        self.files: set[str] = set()
         self.out = config.output_dir
         self.status = load_status(self.out)
         self.built_at = now.astimezone(UTC).isoformat(timespec="seconds")
@@ -173,8 +175,10 @@ def run_once(config: Config, store: Store, now: datetime, groups: Iterable[str] 
     report = BuildReport(now=now, groups=chosen)
     out = config.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    publish.clean_temp_files(out)
+    files: set[str] = set()
+    publish.clean_temp_files(out, files)
     gate = _Gate(config, now, report, full)
+    gate.files = files
     try:
         # Articles dated after now (scheduled stories) stay out of every output until then.
         release = store.next_published_after(now)
@@ -208,7 +212,7 @@ def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     expansion = families.expand(config, store, gate.now)
     config = families.with_families(config, expansion)
     feeds = config.feeds
-    planner = Plan(gate.out, redact(config.store.url), gate.now)  # the record is in the public output dir
+    planner = Plan(gate.out, redact(config.store.url), gate.now, gate.files)  # the record is in the public output dir
     todo = planner.todo(feeds, store, gate.full)
     unclamp: list[datetime | None] = []
     for feed in todo:
@@ -220,7 +224,7 @@ def _build_feeds(config: Config, store: Store, gate: _Gate) -> datetime | None:
     gate.report.skipped += sum(len(feed_paths(f)) for f in feeds if f.name not in rendered)
     index_key = feeds_key(feeds, config.site, config.base_url, config.feed_index)
     index_paths = (config.feed_index.json_path, config.feed_index.opml_path)
-    current = not gate.full and planner.index == index_key and all((gate.out / p).is_file() for p in index_paths)
+    current = not gate.full and planner.index == index_key and all(p in gate.files for p in index_paths)
     planner.index = index_key if families.finish(config, expansion, gate, index_current=current) else None
     gate.save_plan = lambda: planner.save(token, feeds)
     return _earliest(*unclamp)

@@ -33,7 +33,7 @@ from .feed_index import render_index
 from .formats import feed_paths, registered
 from .formats import get as get_format
 from .model import FeedFilter
-from .status import FamilyStatus, load_families, save_families
+from .status import FamilyStatus, save_families
 
 if TYPE_CHECKING:
     from .build import _Gate
@@ -212,7 +212,7 @@ def finish(config: Config, expansion: Expansion, gate: _Gate, *, index_current: 
     held = f"not published: the feed document {missing} it lists was rejected (the previous index stays)" if missing else None
     for doc in docs:
         index_ok = gate(doc, held).outcome != "rejected" and index_ok
-    recorded = load_families(gate.out)
+    recorded = gate.status.families
     previous = {f.name: f for f in recorded}
     # A value skipped this build may have left its folder to the output now at its paths.
     keep = set(_taken_by_config(config).paths)

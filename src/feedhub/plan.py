@@ -71,6 +71,8 @@ class Plan:
     out: Path
     store_url: str
     now: datetime
+    #: The files in the output dir when the build started (relative paths).
+    files: set[str]
     #: Marks carried over from the last build; the build replaces those it renders.
     marks: dict[str, FeedMark] = field(default_factory=dict)
     #: :func:`feeds_key` of the feed list the published feed index lists, when it was published.
@@ -94,7 +96,7 @@ class Plan:
         m = self.marks.get(feed.name)
         if m is None or m.clamped or m.config != config_digest(feed):
             return True
-        return not all((self.out / p).is_file() for p in feed_paths(feed))
+        return not all(p in self.files for p in feed_paths(feed))
 
     def rendered(self, feed: FeedConfig, articles: Sequence[Article], published: bool) -> None:
         """Record the feed's new mark, or forget it when a document was not published (render it again)."""
