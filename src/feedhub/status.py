@@ -242,7 +242,12 @@ def _write(output_dir: Path, outputs: dict[str, OutputStatus], troubles: dict[st
 
 
 def _line(record: OutputStatus | Trouble | FamilyStatus) -> str:
-    return json.dumps({f.name: getattr(record, f.name) for f in fields(record)}, ensure_ascii=False)
+    names = _FIELDS.get(type(record)) or _FIELDS.setdefault(type(record), tuple(f.name for f in fields(record)))
+    return _ENCODE({name: getattr(record, name) for name in names})
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _overwrite_in_place(path: Path, data: bytes) -> bool:
