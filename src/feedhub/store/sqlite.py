@@ -27,6 +27,8 @@ _T = TypeVar("_T")
 _STREAM_BATCH = 2000
 #: SQLite's default limit on host parameters is 999 in old builds.
 _IN_CHUNK = 500
+#: Bytes per page of a store this module creates (bench_ingest_process.py, docs/store.md).
+_PAGE_SIZE = 16384
 _UPSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
 
 
@@ -58,6 +60,10 @@ class SQLiteStore(SqlReads):
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             # isolation_level=None: we issue BEGIN ourselves so a batch is one transaction.
             self._conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            # A new file only (the size is fixed once a table exists): an article row (~2.5 KB of
+            # doc) fits a 16 KiB page of the WITHOUT ROWID table, where 4 KiB pages spill every row
+            # into overflow pages: ingest's SQL -30 % CPU, the file -28 %, reads cheaper too.
+            self._conn.execute(f"PRAGMA page_size = {_PAGE_SIZE}")
             # Version first: a foreign or empty file must be refused before anything writes to it.
             self._migrate(create)
             self._conn.execute("PRAGMA journal_mode=WAL")  # persistent; a no-op once set
