@@ -29,7 +29,8 @@ _STREAM_BATCH = 2000
 _IN_CHUNK = 500
 #: Bytes per page of a store this module creates (bench_ingest_process.py, docs/store.md).
 _PAGE_SIZE = 16384
-_UPSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
+_INSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = f"{_INSERT} ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
 
 
 def open_url(url: str, create: bool) -> Store:
@@ -152,7 +153,11 @@ class SQLiteStore(SqlReads):
         plan = plan_upsert(rows, existing, seq)
         db.executemany("DELETE FROM article_tags WHERE article_id = ?", [(i,) for i in plan.retag])
         db.executemany("DELETE FROM article_authors WHERE article_id = ?", [(i,) for i in plan.retag])
-        db.executemany(_UPSERT, [(*r[:8], s, r.doc) for r, s in plan.writes])
+        # Ids the store lacks (read in this same write transaction) are plain INSERTs: the upsert
+        # form, which may fire the change-log trigger, makes SQLite keep a statement journal of
+        # every page each row touches (16 KiB pages: spilled to a temp file, ~15 writes a row).
+        db.executemany(_INSERT, [(*r[:8], s, r.doc) for r, s in plan.writes if r.id not in existing])
+        db.executemany(_UPSERT, [(*r[:8], s, r.doc) for r, s in plan.writes if r.id in existing])
         tag_rows = [(t, r.id, r.published_us) for r, _ in plan.writes for t in r.tags]
         db.executemany("INSERT OR REPLACE INTO article_tags (tag, article_id, published_us) VALUES (?, ?, ?)", tag_rows)
         author_rows = [(n, r.id, r.published_us) for r, _ in plan.writes for n in r.authors]
