@@ -27,7 +27,7 @@ _T = TypeVar("_T")
 _STREAM_BATCH = 2000
 #: SQLite's default limit on host parameters is 999 in old builds.
 _IN_CHUNK = 500
-#: Bytes per page of a store this module creates (bench_ingest_process.py, docs/store.md).
+#: Bytes per page of a store this module creates (measured with bench/bench_ingest_process.py).
 _PAGE_SIZE = 16384
 _INSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPSERT = f"{_INSERT} ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
