@@ -17,8 +17,8 @@ def test_fast_path_is_a_subset_of_the_full_check(seed):
     for _ in range(5000):
         v = "".join(rnd.choice(ALPHABET) for _ in range(rnd.randrange(12)))
         for absolute in (False, True):
-            if (iri._FAST_ABSOLUTE if absolute else iri._FAST).fullmatch(v):
-                assert iri._NOT_IRI_CHAR.search(v) is None and not iri._BAD_ESCAPE.search(v), v
+            if iri.fast(absolute).fullmatch(v):
+                assert iri.not_iri_char().search(v) is None and not iri._BAD_ESCAPE.search(v), v
                 head = v.split("/")[0].split("?")[0].split("#")[0]
                 assert ":" not in head or iri.SCHEME.fullmatch(head.split(":", 1)[0]), v
                 assert iri._structure_problem(v) is None, v

@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("run", parents=[common], help="run the scheduler daemon in the foreground", description="Build every output at start-up, then keep them fresh on the [schedule] timers. SIGTERM/SIGINT stop it; SIGHUP reloads the config.")
     s.add_argument("--once", action="store_true", help="build once and exit (for cron)")
     # import-html / import-wordpress (issue 18): parsers and commands live in feedhub.sources.
-    from .sources.commands import add_parsers as add_import_parsers
+    from .sources.parsers import add_parsers as add_import_parsers
 
     add_import_parsers(sub, common)
 

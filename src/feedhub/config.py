@@ -27,7 +27,6 @@ from .rules.languages import is_language_tag
 from .rules.sitemaps import MAX_BYTES, MAX_URLS, NEWS_MAX_URLS, NEWS_WINDOW_HOURS
 from .schedule import Schedule as Schedule
 from .schedule import interval_seconds, parse_schedule
-from .status import STATUS_NAME
 
 GENERATOR = "feedhub"
 DEFAULT_CONFIG_NAME = "config.toml"
@@ -271,6 +270,8 @@ def _inside_output(t: Table, name: str, v: str) -> str:
         raise t.fail(name, f"must be a path inside the output dir, got {show(v)}")
     if any(part.startswith(".") for part in p.parts):
         # The lock, the status record and temporary files are all dot names.
+        from .status import STATUS_NAME  # here only: status imports the publisher
+
         raise t.fail(name, f"must not name a file or folder starting with '.' (those are feedhub's own: {LOCK_NAME}, {STATUS_NAME}, temporaries), got {show(v)}")
     return p.as_posix()
 

@@ -132,17 +132,19 @@ class _Batches:
         self.ids: set[str] = set()
 
     def ingest(self, name: str, prepared: Iterator[_Prepared]) -> None:
+        # The record's place (file:line) is spelled out only for what names it: most records have no
+        # warning, and this loop is the single process every record passes through.
         for lineno, result, warnings in prepared:
-            where = f"{name}:{lineno}"
             if isinstance(result, ArticleError):
-                self.report.rejected.append(Rejection(where, result))
+                self.report.rejected.append(Rejection(f"{name}:{lineno}", result))
                 continue
-            self.report.warnings.extend(f"{where} {w}" for w in warnings)
+            if warnings:
+                self.report.warnings.extend(f"{name}:{lineno} {w}" for w in warnings)
             if result.id in self.ids or len(self.ids) >= BATCH:
                 self.flush()
             self.ids.add(result.id)
             if isinstance(result, Deletion):
-                self.deletions[result.id] = where
+                self.deletions[result.id] = f"{name}:{lineno}"
             else:
                 self.upserts.append(result)
         self.flush()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from typing import TYPE_CHECKING
 
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+if TYPE_CHECKING:  # imported when a trigger is made: APScheduler costs every command's start-up ~0.1 s
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
 
 _INTERVAL_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -113,6 +115,9 @@ def _day(token: str) -> int:
 
 
 def make_trigger(schedule: Schedule, tz: tzinfo, jitter: int) -> IntervalTrigger | CronTrigger:
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
     if schedule.interval is not None:
         return IntervalTrigger(seconds=schedule.interval, timezone=tz, jitter=jitter or None)
     assert schedule.cron is not None

@@ -8,7 +8,7 @@ written: white space around it is not part of an IRI.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 #: RFC 3987 ``ucschar`` and ``iprivate`` (the latter is only meant for the query; allowed
@@ -18,7 +18,6 @@ _IRI_CHARS = (
     r"A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%"
     "\u00a0-\ud7ff\ue000-\ufdcf\ufdf0-\uffef\U00010000-\U0010fffd"
 )
-_NOT_IRI_CHAR = re.compile(f"[^{_IRI_CHARS}]")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 #: RFC 3986 §3.1.
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
@@ -44,8 +43,18 @@ def _fast_pattern(absolute: bool) -> str:
     return iri if absolute else rf"{iri}|(?:{authority}|/(?!/){path}|{first}(?:/{path})?|){tail}"
 
 
-_FAST = re.compile(_fast_pattern(absolute=False))
-_FAST_ABSOLUTE = re.compile(_fast_pattern(absolute=True))
+# Compiled on first use: their character classes span most of Unicode and cost every process
+# that imports the validator (every `feedhub` command, through the config's formats) ~0.1 s.
+@cache
+def fast(absolute: bool) -> re.Pattern[str]:
+    """The one-regex path of :func:`iri_problem`: what it fully matches is an IRI (reference)."""
+    return re.compile(_fast_pattern(absolute))
+
+
+@cache
+def not_iri_char() -> re.Pattern[str]:
+    """A character no IRI may hold."""
+    return re.compile(f"[^{_IRI_CHARS}]")
 
 
 # A feed repeats its URLs (an RSS item's link is often its guid too, and the Atom feed's
@@ -54,9 +63,9 @@ _FAST_ABSOLUTE = re.compile(_fast_pattern(absolute=True))
 @lru_cache(maxsize=8192)
 def iri_problem(value: str, *, absolute: bool = False) -> str | None:
     """Why *value* is not an IRI reference (an IRI when *absolute*); None when it is one."""
-    if (_FAST_ABSOLUTE if absolute else _FAST).fullmatch(value):
+    if fast(absolute).fullmatch(value):
         return None
-    bad = _NOT_IRI_CHAR.search(value)
+    bad = not_iri_char().search(value)
     if bad:
         ch = bad.group(0)
         return f"holds {ch!r} (U+{ord(ch):04X}), which an IRI may not contain (RFC 3987 §2.2)"

@@ -1,4 +1,5 @@
-"""The ``import-html`` and ``import-wordpress`` commands: argument parsing and output only.
+"""The ``import-html`` and ``import-wordpress`` commands: running them and their output (their
+command lines are :mod:`.parsers`).
 
 They print exactly what ``feedhub ingest`` prints (a ``warning:``/``rejected:`` line each on
 stderr, the summary line on stdout) and exit the same way: 0, or 1 when anything was rejected;
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -21,65 +21,13 @@ from ..ingest import IngestReport, Rejection
 from ..store import open_store
 from ._ingest import ingest_records, ndjson, rejection_lines
 from .fetch import FetchError, FetchPolicy
-from .html import MAX_PAGE_BYTES, PageOptions
+from .html import PageOptions
 from .pages import Pages, read_pages
-from .wordpress import PER_PAGE, Run, SiteState, WordPressError, exclusive, import_site, load_state, save_state, site_url, state_path, store_lookup
+from .wordpress import Run, SiteState, WordPressError, exclusive, import_site, load_state, save_state, site_url, state_path, store_lookup
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
 #: One page of 100 posts with embedded terms, authors and media is a few MiB at most.
 _API_MAX_BYTES = 32 * 1024 * 1024
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    s = sub.add_parser(
-        "import-html", parents=[common], help="import article pages (files or URLs)",
-        description="Read article pages (JSON-LD, OpenGraph, the HTML itself), map each to the import format and ingest it as `feedhub ingest` does.",
-    )
-    s.add_argument("sources", nargs="+", metavar="URL_OR_FILE", help="an article page: a file or an http(s) URL")
-    _add_common_options(s)
-    s.add_argument("--related-label", action="append", default=[], metavar="TEXT", help="another label that starts a related-links block (repeatable)")
-    s.add_argument("--strip-param", action="append", default=[], metavar="NAME", help="remove this query parameter from the page's URLs, e.g. 'utm_*' (repeatable)")
-    s.add_argument("--max-bytes", type=_bounded(1, 1 << 40), default=MAX_PAGE_BYTES, metavar="N", help=f"refuse pages larger than this (default: {MAX_PAGE_BYTES:,})")
-
-    s = sub.add_parser(
-        "import-wordpress", parents=[common], help="import posts from a WordPress site's REST API",
-        description="Read the posts changed since the last run from SITE_URL/wp-json/wp/v2/posts, turn trashed or deleted ones into "
-        "deletions, and ingest them as `feedhub ingest` does. The checkpoint is kept per site in wordpress-state.json beside the store.",
-    )
-    s.add_argument("site", metavar="SITE_URL", help="the WordPress site, e.g. https://news.example")
-    _add_common_options(s)
-    s.add_argument("--per-page", type=_bounded(1, PER_PAGE), default=PER_PAGE, metavar="N", help=f"posts per request, 1-{PER_PAGE} (default: {PER_PAGE})")
-    s.add_argument("--related-label", action="append", default=[], metavar="TEXT", help="another label that starts a related-links block in a post (repeatable)")
-    s.add_argument("--full", action="store_true", help="read every post again, not only those changed since the last run")
-    s.add_argument("--no-deletions", action="store_true", help="skip the id listing that finds trashed and deleted posts")
-
-
-def _add_common_options(s: argparse.ArgumentParser) -> None:
-    s.add_argument("--dry-run", action="store_true", help="print the NDJSON that would be ingested; store nothing")
-    s.add_argument("--timeout", type=_seconds, default=20.0, metavar="SECONDS", help="per connection and read (default: 20)")
-
-
-def _bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {value:,}")
-        return value
-
-    return parse
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, got {text}")
-    return value
 
 
 def run_import_html(args: argparse.Namespace, config: Config) -> int:

@@ -24,9 +24,8 @@ from . import _structured as ld
 from ._body import Body, read_body
 from ._charset import decode_page
 from ._text import related_pattern, slug, split_credit, squash, strip_params
+from .limits import MAX_PAGE_BYTES as MAX_PAGE_BYTES
 
-#: Pages larger than this are refused (``--max-bytes``): no article page is that big, a dump is.
-MAX_PAGE_BYTES = 5 * 1024 * 1024
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _DATE_ONLY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 _PARSER = lxml_html.HTMLParser(remove_comments=True, no_network=True, huge_tree=False)

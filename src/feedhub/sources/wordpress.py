@@ -35,8 +35,8 @@ from ..store import Store
 from ._text import related_pattern
 from ._wpmap import post_record
 from .fetch import FetchError, FetchPolicy, Response, check_http_url, fetch
+from .limits import PER_PAGE as PER_PAGE
 
-PER_PAGE = 100
 STATE_FILE = "wordpress-state.json"
 
 

@@ -15,7 +15,8 @@ from typing import NamedTuple
 from ..model import Article, Facets, article_from_dict, article_to_dict
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# check_circular off: a doc is a fresh tree of plain values, and the check costs a dict entry per container.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 class ArticleRecord(NamedTuple):

@@ -27,7 +27,10 @@ _T = TypeVar("_T")
 _STREAM_BATCH = 2000
 #: SQLite's default limit on host parameters is 999 in old builds.
 _IN_CHUNK = 500
-_UPSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
+#: Bytes per page of a store this module creates (measured with bench/bench_ingest_process.py).
+_PAGE_SIZE = 16384
+_INSERT = f"INSERT INTO articles ({_sql.UPSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = f"{_INSERT} ON CONFLICT (id) DO UPDATE SET {_sql.UPSERT_SET}"
 
 
 def open_url(url: str, create: bool) -> Store:
@@ -58,6 +61,10 @@ class SQLiteStore(SqlReads):
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             # isolation_level=None: we issue BEGIN ourselves so a batch is one transaction.
             self._conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+            # A new file only (the size is fixed once a table exists): an article row (~2.5 KB of
+            # doc) fits a 16 KiB page of the WITHOUT ROWID table, where 4 KiB pages spill every row
+            # into overflow pages: ingest's SQL -30 % CPU, the file -28 %, reads cheaper too.
+            self._conn.execute(f"PRAGMA page_size = {_PAGE_SIZE}")
             # Version first: a foreign or empty file must be refused before anything writes to it.
             self._migrate(create)
             self._conn.execute("PRAGMA journal_mode=WAL")  # persistent; a no-op once set
@@ -146,7 +153,11 @@ class SQLiteStore(SqlReads):
         plan = plan_upsert(rows, existing, seq)
         db.executemany("DELETE FROM article_tags WHERE article_id = ?", [(i,) for i in plan.retag])
         db.executemany("DELETE FROM article_authors WHERE article_id = ?", [(i,) for i in plan.retag])
-        db.executemany(_UPSERT, [(*r[:8], s, r.doc) for r, s in plan.writes])
+        # Ids the store lacks (read in this same write transaction) are plain INSERTs: the upsert
+        # form, which may fire the change-log trigger, makes SQLite keep a statement journal of
+        # every page each row touches (16 KiB pages: spilled to a temp file, ~15 writes a row).
+        db.executemany(_INSERT, [(*r[:8], s, r.doc) for r, s in plan.writes if r.id not in existing])
+        db.executemany(_UPSERT, [(*r[:8], s, r.doc) for r, s in plan.writes if r.id in existing])
         tag_rows = [(t, r.id, r.published_us) for r, _ in plan.writes for t in r.tags]
         db.executemany("INSERT OR REPLACE INTO article_tags (tag, article_id, published_us) VALUES (?, ?, ?)", tag_rows)
         author_rows = [(n, r.id, r.published_us) for r, _ in plan.writes for n in r.authors]
