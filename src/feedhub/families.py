@@ -206,12 +206,7 @@ def finish(config: Config, expansion: Expansion, gate: _Gate, *, index_current: 
     *index_current*: the plan vouches that the published index lists exactly these feeds, so it is
     not rendered again (``feedhub.plan``).  True when the index on disk is current.
     """
-    index_ok = True
-    docs = [] if index_current else render_index(config, config.feeds)
-    missing = next((p for f in config.feeds for p in _subscription_paths(f) if not (gate.out / p).is_file()), None) if docs else None
-    held = f"not published: the feed document {missing} it lists was rejected (the previous index stays)" if missing else None
-    for doc in docs:
-        index_ok = gate(doc, held).outcome != "rejected" and index_ok
+    index_ok = index_current or _publish_index(config, gate)
     recorded = gate.status.families
     previous = {f.name: f for f in recorded}
     # A value skipped this build may have left its folder to the output now at its paths.
@@ -230,6 +225,14 @@ def finish(config: Config, expansion: Expansion, gate: _Gate, *, index_current: 
             log.warning("feed families: %s", note)
         save_families(gate.out, summaries)
     return index_ok
+
+
+def _publish_index(config: Config, gate: _Gate) -> bool:
+    """Render and publish the feed index; False when a file of it was rejected or held back."""
+    docs = render_index(config, config.feeds)
+    missing = next((p for f in config.feeds for p in _subscription_paths(f) if not (gate.out / p).is_file()), None) if docs else None
+    held = f"not published: the feed document {missing} it lists was rejected (the previous index stays)" if missing else None
+    return all([gate(doc, held).outcome != "rejected" for doc in docs])  # a list: every file is gated
 
 
 def _subscription_paths(feed: FeedConfig) -> list[str]:
