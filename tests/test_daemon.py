@@ -327,16 +327,15 @@ def test_stop_signal_exits_zero_leaving_valid_files_and_the_lock_free(site, star
 
 
 SLOW_NEWS_BUILD = """\
-import itertools, logging, sys, time
-from feedhub.store.sqlite import SQLiteStore
-tokens = itertools.count(1)
-SQLiteStore.change_token = lambda self: next(tokens)  # every tick builds
-window = SQLiteStore.published_between
-def slow(self, *args):
+import logging, sys, time
+from feedhub import build, daemon
+daemon.nothing_changed = lambda state, token, force: False  # every tick builds
+news = build._news_documents
+def slow(*args):
     logging.getLogger("feedhub.test").info("slow news build")
     time.sleep(1.0)
-    return window(self, *args)
-SQLiteStore.published_between = slow
+    return news(*args)
+build._news_documents = slow
 from feedhub.cli import main
 sys.exit(main(sys.argv[1:]))
 """
