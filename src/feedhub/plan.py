@@ -23,7 +23,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from . import __version__
@@ -33,7 +33,7 @@ from .model import Article, Facets
 from .publish import WriteError, atomic_write
 from .status import read_record
 from .store import Store
-from .store.records import facets, micros
+from .store.records import facets, from_micros, micros
 
 STATE_NAME = ".feedhub-plan.json"
 _FORMAT = 1
@@ -88,7 +88,7 @@ class Plan:
         if changed is None:
             self.marks = {}
             return list(feeds)
-        released = [facets(a) for a in store.published_between(_from_micros(last_now_us, self.now), self.now)]
+        released = [facets(a) for a in store.published_between(from_micros(last_now_us).astimezone(self.now.tzinfo), self.now)]
         reached = _reached(feeds, self.marks, [*changed, *released], micros(self.now))
         return [f for f in feeds if f.name in reached or self._unsure(f)]
 
@@ -142,10 +142,6 @@ def _load(out: Path, store_url: str) -> tuple[int, int, dict[str, FeedMark], str
         return int(record["token"]), int(record["now_us"]), marks, index if isinstance(index, str) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _from_micros(us: int, like: datetime) -> datetime:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)).astimezone(like.tzinfo)
 
 
 def _reached(feeds: Sequence[FeedConfig], marks: dict[str, FeedMark], versions: list[Facets], now_us: int) -> set[str]:

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ..model import Article, Facets, FeedFilter, SitemapRow, article_from_dict
 from . import _sql
 from .base import StoreLifecycle
 from .migrations import CHANGE_LOG_SPAN
-from .records import ArticleRecord, micros
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from .records import ArticleRecord, from_micros, micros
 
 
 class SqlReads(StoreLifecycle):
@@ -66,7 +64,7 @@ class SqlReads(StoreLifecycle):
 
     def next_published_after(self, moment: datetime) -> datetime | None:
         us = self._scalar(_sql.NEXT_RELEASE, (micros(moment),))
-        return None if us is None else _EPOCH + timedelta(microseconds=us)
+        return None if us is None else from_micros(us)
 
     def changes_since(self, token: int) -> list[Facets] | None:
         current = self.change_token()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from ..model import Article, Facets, article_from_dict, article_to_dict
@@ -38,6 +38,11 @@ class ArticleRecord(NamedTuple):
     tags: tuple[str, ...]
     #: Distinct author names, in order (author feeds).
     authors: tuple[str, ...] = ()
+
+
+def from_micros(us: int) -> datetime:
+    """The UTC instant of *us* microseconds since the epoch (the inverse of :func:`micros`)."""
+    return _EPOCH + timedelta(microseconds=us)
 
 
 def micros(dt: datetime) -> int:
