@@ -60,3 +60,10 @@ class HistoryLinks(BaseExtension):  # type: ignore[misc]  # feedgen ships no typ
         # feedgen builds Atom elements without a namespace and writes xmlns as an attribute.
         self._add(feed, "link")
         return feed
+
+
+def add_history(fg: Any, history: History | None) -> None:
+    """Give an archive page or subscription document its RFC 5005 links and ``fh:archive``."""
+    if history is not None:
+        fg.register_extension("history", HistoryLinks, atom=True, rss=True)
+        fg.history.history = history

@@ -26,7 +26,7 @@ from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
 from ._entries import ENTRIES, Made, append_entries, writable_made
 from ._feedgen_ext import EXT, AtomEntryExtension, AtomFeedExtension, new_generator
-from ._history import History, HistoryLinks
+from ._history import History, add_history
 from ._text import clamp, item_categories, item_summary, last_change, pct, tag_uri, wire_time
 
 ATOM_TYPE = "application/atom+xml"
@@ -67,9 +67,7 @@ def render_atom(feed: FeedConfig, articles: Sequence[Article], now: datetime, hi
     fg.generator(GENERATOR, version=__version__)
     fg.language(feed.language)
     fg.subtitle(feed.description)
-    if history is not None:  # issue 14: RFC 5005 links and fh:archive
-        fg.register_extension("history", HistoryLinks, atom=True, rss=True)
-        fg.history.history = history
+    add_history(fg, history)  # issue 14: RFC 5005 links and fh:archive
     append_entries(fg, entries)  # last: the entries go where feedgen would append its own
     data = with_stylesheet(fg.atom_str(pretty=True), path, "atom", feed.stylesheet)
     return Document(path=path, kind="atom", data=data, items=len(kept), left_out=tuple(left_out))

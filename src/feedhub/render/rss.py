@@ -27,7 +27,7 @@ from ..rules.urls import to_uri
 from ..stylesheets import with_stylesheet
 from ._entries import ENTRIES, Made, append_entries, writable_made
 from ._feedgen_ext import EXT, RssEntryExtension, RssFeedExtension, new_generator
-from ._history import History, HistoryLinks
+from ._history import History, add_history
 from ._hub_links import HubLinks
 from ._text import clamp, item_categories, item_summary, last_change
 
@@ -55,9 +55,7 @@ def render_rss(feed: FeedConfig, articles: Sequence[Article], now: datetime, his
     fg.feedhub.last_change = last_change(kept, now)
     fg.register_extension("websub", HubLinks, atom=False)  # issue 16: atom:link rel="hub" per hub
     fg.websub.hubs = feed.hubs
-    if history is not None:  # issue 14: RFC 5005 links and fh:archive
-        fg.register_extension("history", HistoryLinks, atom=True, rss=True)
-        fg.history.history = history
+    add_history(fg, history)  # issue 14: RFC 5005 links and fh:archive
     append_entries(fg, items)  # last: the items go where feedgen would append its own
     data = with_stylesheet(fg.rss_str(pretty=True), path, "rss", feed.stylesheet)
     return Document(path=path, kind="rss", data=data, items=len(kept), left_out=tuple(left_out))
